@@ -1,0 +1,147 @@
+package file
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+
+	"github.com/demat-app/demat/scan"
+)
+
+// quietPDFCPU stops pdfcpu from creating a configuration folder in the
+// user's home the first time it runs.
+var quietPDFCPU sync.Once
+
+// pdf reads an image-only PDF: each page's image is taken out as it is
+// stored when it simply covers the page, and the page is rendered (with
+// poppler's pdftoppm, at the image's own resolution) when it does not, or
+// when its image is in a format pdfcpu does not decode (JBIG2, JPEG 2000).
+func (r *reader) pdf(ctx context.Context, data []byte) error {
+	quietPDFCPU.Do(func() { model.ConfigPath = "disable" })
+	conf := model.NewDefaultConfiguration()
+	conf.ValidationMode = model.ValidationRelaxed
+	pctx, err := api.ReadValidateAndOptimize(bytes.NewReader(data), conf)
+	if err != nil {
+		msg := err.Error()
+		if strings.Contains(strings.ToLower(msg), "encrypt") || strings.Contains(strings.ToLower(msg), "password") {
+			return r.fail(0, errors.New("the PDF is encrypted: save an unprotected copy and try again"))
+		}
+		return r.fail(0, fmt.Errorf("%w: %v", scan.ErrCorrupt, err))
+	}
+	dims, err := pctx.XRefTable.PageDims()
+	if err != nil {
+		return r.fail(0, fmt.Errorf("%w: %v", scan.ErrCorrupt, err))
+	}
+	pages := pctx.PageCount
+	for n := 1; n <= pages; n++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		page := 0
+		if pages > 1 {
+			page = n
+		}
+		if len(pdfcpu.FontObjNrs(pctx, n)) > 0 {
+			return r.fail(page, errors.New("the page already has text (fonts): demat takes scans, i.e. image-only PDFs; give it the page images instead"))
+		}
+		stubs, err := pdfcpu.ExtractPageImages(pctx, n, true)
+		if err != nil && len(stubs) == 0 {
+			return r.fail(page, fmt.Errorf("%w: %v", scan.ErrCorrupt, err))
+		}
+		var best *model.Image
+		for _, im := range stubs {
+			if im.Thumb || im.IsImgMask {
+				continue
+			}
+			if best == nil || im.Width*im.Height > best.Width*best.Height {
+				im := im
+				best = &im
+			}
+		}
+		if best == nil {
+			return r.fail(page, errors.New("the page has no image: demat takes scans, i.e. image-only PDFs"))
+		}
+		if err := r.checkSize(page, best.Width, best.Height); err != nil {
+			return err
+		}
+		d := dims[n-1]
+		xdpi, ydpi := float64(best.Width)*72/d.Width, float64(best.Height)*72/d.Height
+		_, _, attrs, err := pctx.XRefTable.PageDict(n, false)
+		if err != nil {
+			return r.fail(page, fmt.Errorf("%w: %v", scan.ErrCorrupt, err))
+		}
+		simple := len(stubs) == 1 && !best.HasSMask && !best.HasImgMask && attrs.Rotate%360 == 0 &&
+			math.Abs(xdpi-ydpi) <= 0.01*xdpi
+		var p scan.Page
+		if simple {
+			p, err = r.pdfImage(pctx, n, page, pages, best.ObjNr, xdpi, ydpi)
+		}
+		if !simple || errors.Is(err, errRender) {
+			p, err = r.renderPage(ctx, data, n, page, pages, math.Max(xdpi, ydpi), best.Comp == 1)
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.emit(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errRender says an image has to be rendered rather than taken out.
+var errRender = errors.New("render the page")
+
+// pdfImage takes one page's image out of the PDF.
+func (r *reader) pdfImage(pctx *model.Context, n, page, pages, objNr int, xdpi, ydpi float64) (scan.Page, error) {
+	imgs, err := pdfcpu.ExtractPageImages(pctx, n, false)
+	im, ok := imgs[objNr]
+	if err != nil || !ok || im.Reader == nil {
+		return scan.Page{}, errRender
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(im.Reader); err != nil {
+		return scan.Page{}, errRender
+	}
+	switch im.FileType {
+	case "jpg":
+		return r.decodeJPEG(page, pages, buf.Bytes(), xdpi, ydpi)
+	case "png":
+		return r.decodePNG(page, pages, buf.Bytes(), xdpi, ydpi)
+	}
+	return scan.Page{}, errRender
+}
+
+// renderPage rasterises one page with pdftoppm.
+func (r *reader) renderPage(ctx context.Context, data []byte, n, page, pages int, dpi float64, grey bool) (scan.Page, error) {
+	if _, err := exec.LookPath("pdftoppm"); err != nil {
+		return scan.Page{}, r.fail(page, errors.New("reading this PDF needs pdftoppm: run make deps, or apt-get install poppler-utils"))
+	}
+	dpi = math.Round(dpi)
+	args := []string{"-png", "-singlefile", "-r", strconv.Itoa(int(dpi)), "-f", strconv.Itoa(n), "-l", strconv.Itoa(n)}
+	if grey {
+		args = append(args, "-gray")
+	}
+	args = append(args, "-", "-")
+	var out, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "pdftoppm", args...)
+	cmd.Stdin = bytes.NewReader(data)
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return scan.Page{}, ctx.Err()
+		}
+		return scan.Page{}, r.fail(page, fmt.Errorf("%w: pdftoppm: %v %s", scan.ErrCorrupt, err, strings.TrimSpace(stderr.String())))
+	}
+	return r.decodePNG(page, pages, out.Bytes(), dpi, dpi)
+}

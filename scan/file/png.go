@@ -1,0 +1,114 @@
+package file
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"image/png"
+
+	"github.com/demat-app/demat/scan"
+)
+
+// pngInfo is what a PNG's chunks before the pixels say.
+type pngInfo struct {
+	width, height int
+	depth         int
+	colorType     int
+	interlaced    bool
+	transparent   bool // tRNS chunk
+	xdpi, ydpi    float64
+}
+
+func parsePNGHeader(data []byte) (pngInfo, error) {
+	var info pngInfo
+	i := 8
+	seenIHDR := false
+	for i+8 <= len(data) {
+		n := int(binary.BigEndian.Uint32(data[i:]))
+		typ := string(data[i+4 : i+8])
+		if n < 0 || i+12+n > len(data) {
+			return info, fmt.Errorf("%w: PNG chunk %q runs past the end of the file", scan.ErrCorrupt, typ)
+		}
+		c := data[i+8 : i+8+n]
+		switch typ {
+		case "IHDR":
+			if n < 13 {
+				return info, fmt.Errorf("%w: short PNG header", scan.ErrCorrupt)
+			}
+			info.width = int(binary.BigEndian.Uint32(c))
+			info.height = int(binary.BigEndian.Uint32(c[4:]))
+			info.depth = int(c[8])
+			info.colorType = int(c[9])
+			info.interlaced = c[12] != 0
+			seenIHDR = true
+		case "pHYs":
+			if n >= 9 && c[8] == 1 { // pixels per metre
+				info.xdpi = float64(binary.BigEndian.Uint32(c)) * 0.0254
+				info.ydpi = float64(binary.BigEndian.Uint32(c[4:])) * 0.0254
+			}
+		case "tRNS":
+			info.transparent = true
+		case "IDAT", "IEND":
+			if !seenIHDR {
+				return info, fmt.Errorf("%w: PNG without a header", scan.ErrCorrupt)
+			}
+			return info, nil
+		}
+		i += 12 + n
+	}
+	if !seenIHDR {
+		return info, fmt.Errorf("%w: PNG ends before its header", scan.ErrCorrupt)
+	}
+	return info, nil
+}
+
+// embeddable tells whether a PDF can take the file's compressed pixels as
+// they are (Flate with the PNG predictors): no interlacing, no alpha or
+// transparency, at most 8 bits per sample.
+func (i pngInfo) embeddable() bool {
+	if i.interlaced || i.transparent || i.depth > 8 {
+		return false
+	}
+	switch i.colorType {
+	case 0, 2, 3: // grey, RGB, palette
+		return true
+	}
+	return false
+}
+
+func (r *reader) png(data []byte) error {
+	p, err := r.decodePNG(0, 1, data, 0, 0)
+	if err != nil {
+		return err
+	}
+	return r.emit(p)
+}
+
+// decodePNG decodes one PNG page. xdpi/ydpi, when set, come from a
+// container (a PDF page) and win over the file's own.
+func (r *reader) decodePNG(page, pages int, data []byte, xdpi, ydpi float64) (scan.Page, error) {
+	info, err := parsePNGHeader(data)
+	if err != nil {
+		return scan.Page{}, r.fail(page, err)
+	}
+	if err := r.checkSize(page, info.width, info.height); err != nil {
+		return scan.Page{}, err
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		return scan.Page{}, r.fail(page, fmt.Errorf("%w: %v: scan or copy the file again", scan.ErrCorrupt, err))
+	}
+	p := scan.Page{Image: img, Source: r.source(page, pages)}
+	if info.embeddable() {
+		comps := 1
+		if info.colorType == 2 {
+			comps = 3
+		}
+		p.Original = &scan.Encoded{Format: scan.PNG, Data: data, Width: info.width, Height: info.height, Components: comps, BitsPerComponent: info.depth}
+	}
+	if xdpi == 0 {
+		xdpi, ydpi = info.xdpi, info.ydpi
+	}
+	r.resolve(&p, xdpi, ydpi)
+	return p, nil
+}

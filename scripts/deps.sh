@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages demat needs, and only those that are missing.
+# Usage: scripts/deps.sh [GROUP...]   groups: build test bench (default: build test)
+# Idempotent: when everything is present it does nothing and touches no network.
+set -euo pipefail
+
+build=(
+  gcc pkg-config
+  libtesseract-dev libleptonica-dev
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-ara tesseract-ocr-osd
+  # Fyne (OpenGL + X11 + Wayland)
+  libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
+)
+test=(
+  poppler-utils qpdf
+)
+bench=(
+  ocrmypdf time
+)
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build test)
+
+want=()
+for g in "${groups[@]}"; do
+  case "$g" in
+    build) want+=("${build[@]}") ;;
+    test) want+=("${test[@]}") ;;
+    bench) want+=("${bench[@]}") ;;
+    *) echo "deps: unknown group $g (build, test, bench)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "deps: missing packages (${missing[*]}) and no apt-get here: install them with your system's package manager" >&2
+  exit 1
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
