@@ -67,6 +67,13 @@ func (t *Tesseract) newClient() (*client, error) {
 		c.Close()
 		return nil, fmt.Errorf("ocr: %w", err)
 	}
+	// The library defaults to one uniform block of text; whole pages need
+	// the automatic layout analysis the tesseract command uses. Set as a
+	// variable: gosseract applies those after Init, which resets the mode.
+	if err := c.SetVariable("tessedit_pageseg_mode", strconv.Itoa(int(gosseract.PSM_AUTO))); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: %w", err)
+	}
 	return &client{c: c}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 
 	"golang.org/x/image/tiff"
@@ -210,6 +211,15 @@ func (r *reader) tiff(ctx context.Context, data []byte) error {
 			return err
 		}
 		img, err := tiff.Decode(&pageReader{data: data, bo: bo, ifd: d.offset})
+		if err != nil && d.samplesPerPixel == 4 && d.photometric == 2 {
+			// RGB plus a fourth sample the file does not describe (no
+			// ExtraSamples tag): read it as alpha, then ignore it.
+			if fixed, off, ok := withExtraSamples(data, bo, d.offset); ok {
+				if img, err = tiff.Decode(&pageReader{data: fixed, bo: bo, ifd: off}); err == nil {
+					img = opaque(img)
+				}
+			}
+		}
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 				err = fmt.Errorf("%w: %v: scan or copy the file again", scan.ErrCorrupt, err)
@@ -265,4 +275,53 @@ func (p *pageReader) Read(b []byte) (int, error) {
 	n, err := p.ReadAt(b, p.pos)
 	p.pos += int64(n)
 	return n, err
+}
+
+// withExtraSamples copies the file with one more directory at its end: the
+// given one plus ExtraSamples = 2 (unassociated alpha). It returns the copy
+// and the new directory's offset.
+func withExtraSamples(data []byte, bo binary.ByteOrder, off uint32) ([]byte, uint32, bool) {
+	n := int(bo.Uint16(data[off:]))
+	entries := data[off+2 : int(off)+2+12*n]
+	var extra [12]byte
+	bo.PutUint16(extra[0:], 338)
+	bo.PutUint16(extra[2:], 3) // SHORT
+	bo.PutUint32(extra[4:], 1)
+	bo.PutUint16(extra[8:], 2)
+	out := make([]byte, len(data), len(data)+16+12*(n+1))
+	copy(out, data)
+	if len(out)%2 == 1 {
+		out = append(out, 0) // directories start on a word boundary
+	}
+	newOff := uint32(len(out))
+	var cnt [2]byte
+	bo.PutUint16(cnt[:], uint16(n+1))
+	out = append(out, cnt[:]...)
+	placed := false
+	for k := 0; k < n; k++ {
+		e := entries[12*k : 12*k+12]
+		if !placed && bo.Uint16(e) > 338 {
+			out = append(out, extra[:]...)
+			placed = true
+		}
+		if bo.Uint16(e) == 338 {
+			return nil, 0, false // it had one: nothing to fix
+		}
+		out = append(out, e...)
+	}
+	if !placed {
+		out = append(out, extra[:]...)
+	}
+	out = append(out, 0, 0, 0, 0) // no next directory
+	return out, newOff, true
+}
+
+// opaque drops an alpha channel that carries no meaning.
+func opaque(img image.Image) image.Image {
+	if m, ok := img.(*image.NRGBA); ok {
+		for i := 3; i < len(m.Pix); i += 4 {
+			m.Pix[i] = 0xff
+		}
+	}
+	return img
 }

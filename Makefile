@@ -1,0 +1,46 @@
+# demat — see README.md. Every target that needs system packages starts with
+# `deps`, which installs only what is missing.
+
+GO      ?= go
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+BIN     := bin/demat
+CORPUS  ?= ../shared/corpus
+PDFCPU_VERSION := v0.15.0
+
+# Tesseract's OpenMP threads fight the worker pool: one thread per worker.
+export OMP_THREAD_LIMIT := 1
+
+.PHONY: deps deps-bench build run test bench lint tools clean
+
+deps:
+	@scripts/deps.sh build test
+
+deps-bench:
+	@scripts/deps.sh build test bench
+
+build: deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+run: build
+	./$(BIN)
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+bench: deps-bench build
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./ocr ./pdf ./scan/... ./pipeline
+	$(GO) run ./bench/compare -demat $(BIN) -corpus $(CORPUS)
+
+lint: deps
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	CGO_ENABLED=0 $(GO) build ./scan/... ./pdf ./pipeline ./upload ./assets
+
+# pdfcpu's command line, for checking PDFs by hand: bin/pdfcpu validate -m strict out.pdf
+tools:
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/pdfcpu/pdfcpu/cmd/pdfcpu@$(PDFCPU_VERSION)
+
+clean:
+	rm -rf bin

@@ -1,0 +1,94 @@
+// Command demat is a scanning and dematerialisation client: paper in,
+// signed searchable PDF out. Without arguments it opens the window; with a
+// command it runs the same pipeline headless.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/demat-app/demat/ocr"
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	if err := ocr.EnsureThreadLimit(); err != nil {
+		fmt.Fprintf(os.Stderr, "demat: cannot restart with OMP_THREAD_LIMIT=1 (%v); set it in the environment and run again\n", err)
+		os.Exit(1)
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError marks a mistake in the command line (exit status 2).
+type usageError struct{ error }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	root := newRootCmd(logger)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "demat: %v\nRun 'demat help' for usage.\n", err)
+		return 2
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "demat: interrupted; nothing was written")
+		return 1
+	}
+	fmt.Fprintf(stderr, "demat: %v\n", err)
+	return 1
+}
+
+func newRootCmd(logger *slog.Logger) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "demat [command]",
+		Short: "Scan, recognise and deliver documents as searchable PDFs",
+		Long: `demat turns paper into searchable PDF: it reads page images (scans, files,
+photos), recognises their text with Tesseract (French, Arabic, English) and
+writes a PDF that looks like the paper and in which every word can be found.
+
+Run without a command to open the window.`,
+		Version:       version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return openWindow(cmd.Context(), logger)
+		},
+	}
+	root.SetVersionTemplate("demat {{.Version}}\n")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newProcessCmd(logger))
+	root.CompletionOptions.DisableDefaultCmd = true
+	return root
+}
+
+// usageArgs wraps a positional-argument check so its failure is a usage
+// error.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,218 @@
+package pdf
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+
+	"github.com/klauspost/compress/zlib"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
+	"github.com/demat-app/demat/scan"
+)
+
+// writeImage writes the page image as an image XObject: the source's own
+// compressed data when there is some, else the pixels, Flate-compressed, as
+// 1-bit, grey or RGB according to what they hold.
+func (pw *Writer) writeImage(p scan.Page) (int, error) {
+	if o := p.Original; o != nil {
+		b := p.Image.Bounds()
+		if o.Width != b.Dx() || o.Height != b.Dy() {
+			return 0, fmt.Errorf("original is %d×%d but the page is %d×%d", o.Width, o.Height, b.Dx(), b.Dy())
+		}
+		switch o.Format {
+		case scan.JPEG:
+			cs := "DeviceRGB"
+			if o.Components == 1 {
+				cs = "DeviceGray"
+			}
+			return pw.stream(0, imageDict(o.Width, o.Height, types.Name(cs), 8, "DCTDecode", nil), o.Data), pw.err
+		case scan.CCITTG4:
+			parms := types.Dict{"K": types.Integer(-1), "Columns": types.Integer(o.Width), "Rows": types.Integer(o.Height)}
+			if o.BlackIs1 {
+				parms["BlackIs1"] = types.Boolean(true)
+			}
+			return pw.stream(0, imageDict(o.Width, o.Height, types.Name("DeviceGray"), 1, "CCITTFaxDecode", parms), o.Data), pw.err
+		case scan.PNG:
+			if n, err := pw.writePNG(o); err == nil {
+				return n, pw.err
+			}
+			// A PNG we cannot take apart: fall back to its pixels.
+		}
+	}
+	data, cs, bpc := rawPixels(p.Image)
+	return pw.stream(0, imageDict(p.Image.Bounds().Dx(), p.Image.Bounds().Dy(), cs, bpc, "FlateDecode", nil), deflate(data, zlib.BestSpeed)), pw.err
+}
+
+func imageDict(w, h int, cs types.Object, bpc int, filter string, parms types.Dict) types.Dict {
+	d := types.Dict{
+		"Type":             types.Name("XObject"),
+		"Subtype":          types.Name("Image"),
+		"Width":            types.Integer(w),
+		"Height":           types.Integer(h),
+		"ColorSpace":       cs,
+		"BitsPerComponent": types.Integer(bpc),
+		"Filter":           types.Name(filter),
+	}
+	if parms != nil {
+		d["DecodeParms"] = parms
+	}
+	return d
+}
+
+// writePNG embeds a PNG's compressed pixel data as it is: PDF's Flate
+// filter with PNG predictors reads IDAT directly.
+func (pw *Writer) writePNG(o *scan.Encoded) (int, error) {
+	var idat, plte []byte
+	var colorType byte
+	d := o.Data
+	for i := 8; i+8 <= len(d); {
+		n := int(binary.BigEndian.Uint32(d[i:]))
+		if n < 0 || i+12+n > len(d) {
+			return 0, errors.New("png chunk past the end")
+		}
+		c := d[i+8 : i+8+n]
+		switch string(d[i+4 : i+8]) {
+		case "IHDR":
+			if n < 13 {
+				return 0, errors.New("short png header")
+			}
+			colorType = c[9]
+		case "PLTE":
+			plte = c
+		case "IDAT":
+			idat = append(idat, c...)
+		}
+		i += 12 + n
+	}
+	var cs types.Object
+	colors := 1
+	switch colorType {
+	case 0:
+		cs = types.Name("DeviceGray")
+	case 2:
+		cs, colors = types.Name("DeviceRGB"), 3
+	case 3:
+		if len(plte) < 3 || len(plte)%3 != 0 {
+			return 0, errors.New("png palette missing")
+		}
+		cs = types.Array{types.Name("Indexed"), types.Name("DeviceRGB"), types.Integer(len(plte)/3 - 1), types.NewHexLiteral(plte)}
+	default:
+		return 0, errors.New("png colour type not embeddable")
+	}
+	if len(idat) == 0 {
+		return 0, errors.New("png without pixels")
+	}
+	parms := types.Dict{
+		"Predictor":        types.Integer(15),
+		"Colors":           types.Integer(colors),
+		"BitsPerComponent": types.Integer(o.BitsPerComponent),
+		"Columns":          types.Integer(o.Width),
+	}
+	return pw.stream(0, imageDict(o.Width, o.Height, cs, o.BitsPerComponent, "FlateDecode", parms), idat), nil
+}
+
+// rawPixels lays an image out for PDF: 1-bit when it is black and white
+// only, 8-bit grey when it has no colour, RGB otherwise; transparency is
+// put on white paper.
+func rawPixels(img image.Image) ([]byte, types.Name, int) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if g, ok := img.(*image.Gray); ok {
+		if bilevel(g) {
+			return packBits(g), "DeviceGray", 1
+		}
+		out := make([]byte, 0, w*h)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			o := g.PixOffset(b.Min.X, y)
+			out = append(out, g.Pix[o:o+w]...)
+		}
+		return out, "DeviceGray", 8
+	}
+	if p, ok := img.(*image.Paletted); ok && greyPalette(p.Palette) {
+		g := image.NewGray(b)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				g.Pix[g.PixOffset(x, y)] = color.GrayModel.Convert(p.At(x, y)).(color.Gray).Y
+			}
+		}
+		return rawPixels(g)
+	}
+	out := make([]byte, 0, 3*w*h)
+	switch m := img.(type) {
+	case *image.YCbCr:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bl := color.YCbCrToRGB(m.Y[m.YOffset(x, y)], m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)])
+				out = append(out, r, g, bl)
+			}
+		}
+	case *image.NRGBA:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, y):]
+			for x := 0; x < w; x++ {
+				px := row[4*x : 4*x+4]
+				a := uint32(px[3])
+				out = append(out, onWhite(px[0], a), onWhite(px[1], a), onWhite(px[2], a))
+			}
+		}
+	default:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bl, a := img.At(x, y).RGBA()
+				// Premultiplied: adding the missing coverage as white.
+				out = append(out, byte((r+0xffff-a)>>8), byte((g+0xffff-a)>>8), byte((bl+0xffff-a)>>8))
+			}
+		}
+	}
+	return out, "DeviceRGB", 8
+}
+
+func onWhite(c uint8, a uint32) byte {
+	return byte((uint32(c)*a + 255*(255-a) + 127) / 255)
+}
+
+func bilevel(g *image.Gray) bool {
+	b := g.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := g.Pix[g.PixOffset(b.Min.X, y):][:b.Dx()]
+		for _, v := range row {
+			if v != 0 && v != 0xff {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func greyPalette(p color.Palette) bool {
+	for _, c := range p {
+		r, g, b, _ := c.RGBA()
+		if r != g || g != b {
+			return false
+		}
+	}
+	return true
+}
+
+// packBits packs a black-and-white image one bit per pixel, 1 = white
+// (DeviceGray), rows padded to a byte.
+func packBits(g *image.Gray) []byte {
+	b := g.Bounds()
+	w, h := b.Dx(), b.Dy()
+	stride := (w + 7) / 8
+	out := make([]byte, stride*h)
+	for y := 0; y < h; y++ {
+		row := g.Pix[g.PixOffset(b.Min.X, b.Min.Y+y):][:w]
+		o := out[y*stride:]
+		for x, v := range row {
+			if v != 0 {
+				o[x>>3] |= 0x80 >> (x & 7)
+			}
+		}
+	}
+	return out
+}
+

@@ -1,0 +1,133 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/bidi"
+
+	"github.com/demat-app/demat/ocr"
+)
+
+// defaultFontSize is used for a line whose height OCR did not report.
+const defaultFontSize = 8
+
+// writeText draws the invisible text layer of one page of w×h points.
+//
+// Geometry follows Tesseract's PDF renderer, so that text extraction gives
+// what Tesseract's own PDFs give: each word starts on its line's baseline
+// (projected from the word box), in a text matrix turned along that
+// baseline; a right-to-left word starts at its right end with the matrix
+// mirrored, so its characters are stored in logical order; each word's
+// glyphs are stretched with Tz to span the word box exactly, and a space
+// follows every word but the page's last, so extraction keeps word breaks.
+// Font size is the line height in points.
+func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
+	if r.Width <= 0 || r.Height <= 0 {
+		return
+	}
+	sx, sy := w/float64(r.Width), h/float64(r.Height) // pixels → points
+	b.WriteString("BT\n3 Tr\n")
+	fontSize := -1
+	dir := ocr.DirLTR // the previous word's, for neutral words
+	last := len(r.Lines) - 1
+	for li, l := range r.Lines {
+		// The line's baseline across its box, flattened when nearly level
+		// (under 2 pt of rise over more than 2 pt of run), as Tesseract does.
+		lx1, lx2 := float64(l.Box.X0), float64(l.Box.X1)
+		ly1, ly2 := pixel(l.BaselineAt(lx1)), pixel(l.BaselineAt(lx2))
+		if math.Abs(ly2-ly1)*sy < 2 && 2 < (lx2-lx1)*sx {
+			ly1 = math.Floor((ly1 + ly2) / 2)
+			ly2 = ly1
+		}
+		size := int(l.Size*sy + 0.5)
+		if size <= 0 {
+			size = defaultFontSize
+		}
+		theta := math.Atan2(ly1-ly2, lx2-lx1)
+		for wi, wd := range l.Words {
+			dir = wordDirection(wd, l.Dir, dir)
+			x1, x2 := float64(wd.Box.X0), float64(wd.Box.X1)
+			if dir == ocr.DirRTL {
+				x1, x2 = x2, x1
+			}
+			y1, y2 := pixel(l.BaselineAt(x1)), pixel(l.BaselineAt(x2))
+			// Project the word's start onto the line's baseline.
+			px, py := project(x1, y1, lx1, ly1, lx2, ly2)
+			length := math.Hypot((x2-x1)*sx, (y2-y1)*sy)
+			a, bb, c, d := math.Cos(theta), math.Sin(theta), -math.Sin(theta), math.Cos(theta)
+			if dir == ocr.DirRTL {
+				a, bb = -a, -bb
+			}
+			fmt.Fprintf(b, "%s %s %s %s %s %s Tm", num(a), num(bb), num(c), num(d), num(px*sx), num(h-py*sy))
+			if size != fontSize {
+				fmt.Fprintf(b, " /F1 %d Tf", size)
+				fontSize = size
+			}
+			chars := utf8.RuneCountInString(wd.Text)
+			if chars == 0 || length <= 0 {
+				b.WriteByte('\n')
+				continue
+			}
+			text := wd.Text
+			if li != last || wi != len(l.Words)-1 {
+				text += " "
+				chars++
+			}
+			// Glyphs advance charWidth/1000 em; stretch the word, its
+			// trailing space included, to the word box.
+			tz := 100 * length * 1000 / (float64(size) * charWidth * float64(chars))
+			fmt.Fprintf(b, " %s Tz <%X> Tj\n", num(tz), utf16be(text))
+		}
+	}
+	b.WriteString("ET\n")
+}
+
+// pixel rounds a coordinate to a whole pixel, as the engine's own
+// baseline points are: hOCR rounds the baseline's slope to three decimals,
+// and rounding recovers the engine's points.
+func pixel(v float64) float64 { return math.Floor(v + 0.5) }
+
+// project gives the foot of the perpendicular from (x, y) to the line
+// through (x1, y1) and (x2, y2).
+func project(x, y, x1, y1, x2, y2 float64) (float64, float64) {
+	l2 := (x2-x1)*(x2-x1) + (y2-y1)*(y2-y1)
+	if l2 == 0 {
+		return x1, y1
+	}
+	t := ((x-x2)*(x2-x1) + (y-y2)*(y2-y1)) / l2
+	return x2 + t*(x2-x1), y2 + t*(y2-y1)
+}
+
+// wordDirection decides a word's direction the way Tesseract's renderer
+// does: the engine's own word direction when it gave one; a word with
+// strong letters of its paragraph's direction only follows the paragraph;
+// anything else (digits, punctuation, mixed) keeps the previous word's.
+func wordDirection(w ocr.Word, para, prev ocr.Direction) ocr.Direction {
+	if w.Dir != ocr.DirNeutral {
+		return w.Dir
+	}
+	ltr, rtl := strongDirections(w.Text)
+	switch {
+	case para == ocr.DirRTL && rtl && !ltr:
+		return ocr.DirRTL
+	case para != ocr.DirRTL && ltr && !rtl:
+		return ocr.DirLTR
+	}
+	return prev
+}
+
+func strongDirections(s string) (ltr, rtl bool) {
+	for _, r := range s {
+		p, _ := bidi.LookupRune(r)
+		switch p.Class() {
+		case bidi.L:
+			ltr = true
+		case bidi.R, bidi.AL, bidi.AN:
+			rtl = true
+		}
+	}
+	return
+}

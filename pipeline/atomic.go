@@ -1,0 +1,87 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// atomicFile is an output written to a hidden temporary file beside its
+// final path and moved there only when complete.
+type atomicFile struct {
+	*os.File
+	path string
+	done bool
+}
+
+func newAtomicFile(path string) (*atomicFile, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.partial")
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: the folder does not exist: create it or choose another output", path)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &atomicFile{File: f, path: path}, nil
+}
+
+// commit makes the file durable and puts it at its path: without force it
+// refuses to replace a file that appeared there in the meantime.
+func (a *atomicFile) commit(force bool) error {
+	if err := a.Sync(); err != nil {
+		return fmt.Errorf("%s: %w", a.path, err)
+	}
+	if err := a.Close(); err != nil {
+		return fmt.Errorf("%s: %w", a.path, err)
+	}
+	tmp := a.Name()
+	if force {
+		if err := os.Rename(tmp, a.path); err != nil {
+			return fmt.Errorf("%s: %w", a.path, err)
+		}
+	} else {
+		// A hard link fails if the target exists: no check-then-rename race.
+		err := os.Link(tmp, a.path)
+		switch {
+		case errors.Is(err, fs.ErrExist):
+			return fmt.Errorf("%s: %w", a.path, ErrExists)
+		case err != nil:
+			// File systems without hard links: check, then rename.
+			if _, serr := os.Lstat(a.path); serr == nil {
+				return fmt.Errorf("%s: %w", a.path, ErrExists)
+			}
+			if err := os.Rename(tmp, a.path); err != nil {
+				return fmt.Errorf("%s: %w", a.path, err)
+			}
+		default:
+			os.Remove(tmp)
+		}
+	}
+	a.done = true
+	syncDir(filepath.Dir(a.path))
+	return nil
+}
+
+// discard removes the temporary file unless it was committed.
+func (a *atomicFile) discard() {
+	if a.done {
+		return
+	}
+	a.Close()
+	os.Remove(a.Name())
+}
+
+// syncDir makes a rename in dir durable; best effort (not every system
+// can open a directory for syncing).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

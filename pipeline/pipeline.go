@@ -1,0 +1,301 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/demat-app/demat/ocr"
+	"github.com/demat-app/demat/pdf"
+	"github.com/demat-app/demat/scan"
+	"github.com/demat-app/demat/scan/file"
+)
+
+// Options configure Process.
+type Options struct {
+	// Languages for OCR; ocr.DefaultLanguages when empty.
+	Languages []string
+	// Jobs is the number of pages recognised at once (default: cores).
+	Jobs int
+	// DPI forces the resolution of every input page; 0 reads it from the
+	// files.
+	DPI float64
+	// Sidecar, when set, receives the recognised text, pages separated by
+	// a form feed, written as atomically as the PDF.
+	Sidecar string
+	// Force allows replacing existing output files.
+	Force bool
+	// PDF describes the document; Title defaults to the output's name.
+	PDF pdf.Options
+	// Progress, when set, is called with each event from the goroutine
+	// that assembles the document; it must return quickly.
+	Progress func(Event)
+	// Engine, when set, is used instead of starting Tesseract (the caller
+	// keeps ownership). Tests use it to inject faults.
+	Engine ocr.Engine
+	Logger *slog.Logger
+}
+
+func (o *Options) applyDefaults(out string) {
+	if len(o.Languages) == 0 {
+		o.Languages = ocr.DefaultLanguages
+	}
+	if o.Jobs <= 0 {
+		o.Jobs = defaultJobs()
+	}
+	if o.PDF.Title == "" {
+		o.PDF.Title = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
+	}
+	if o.PDF.Lang == "" {
+		o.PDF.Lang = LangTag(o.Languages[0])
+	}
+	if o.Progress == nil {
+		o.Progress = func(Event) {}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// Result sums up a finished document.
+type Result struct {
+	Output   string
+	Pages    int
+	Words    int
+	Warnings []string
+	Elapsed  time.Duration
+}
+
+// ErrExists reports an output file that is already there.
+var ErrExists = errors.New("already exists: choose another name, or use --force to replace it")
+
+// job is one page on its way through the pipeline.
+type job struct {
+	n    int // 0-based page index
+	page scan.Page
+	text *ocr.Result
+	warn []string
+}
+
+// Process reads every input, recognises each page and writes one
+// searchable PDF to out. On any error nothing is left at out (nor at the
+// sidecar path) and the error names the input and what to do.
+func Process(ctx context.Context, inputs []string, out string, opt Options) (*Result, error) {
+	start := time.Now()
+	opt.applyDefaults(out)
+	files, err := file.Expand(inputs)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range []string{out, opt.Sidecar} {
+		if p == "" || opt.Force {
+			continue
+		}
+		if _, err := os.Lstat(p); err == nil {
+			return nil, fmt.Errorf("%s: %w", p, ErrExists)
+		}
+	}
+
+	engine := opt.Engine
+	if engine == nil {
+		engine, err = ocr.NewTesseract(ocr.Options{Languages: opt.Languages, Workers: opt.Jobs})
+		if err != nil {
+			return nil, err
+		}
+		defer engine.Close()
+	}
+
+	pdfOut, err := newAtomicFile(out)
+	if err != nil {
+		return nil, err
+	}
+	defer pdfOut.discard()
+	var textOut *atomicFile
+	if opt.Sidecar != "" {
+		if textOut, err = newAtomicFile(opt.Sidecar); err != nil {
+			return nil, err
+		}
+		defer textOut.discard()
+	}
+	w, err := pdf.NewWriter(pdfOut, opt.PDF)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", out, err)
+	}
+
+	res := &Result{Output: out}
+	if err := run(ctx, files, engine, opt, func(j *job) error {
+		if err := w.AddPage(j.page, j.text); err != nil {
+			return fmt.Errorf("%s: %w", out, err)
+		}
+		if textOut != nil {
+			if j.n > 0 {
+				textOut.Write([]byte{'\f'})
+			}
+			if j.text != nil {
+				textOut.Write([]byte(j.text.Text()))
+			}
+		}
+		res.Pages++
+		if j.text != nil {
+			res.Words += j.text.WordCount()
+		}
+		for _, m := range j.warn {
+			res.Warnings = append(res.Warnings, m)
+			opt.Progress(Event{Stage: StageWrite, Page: j.n + 1, Done: res.Pages, Warning: m})
+		}
+		opt.Progress(Event{Stage: StageWrite, Page: j.n + 1, Done: res.Pages, Text: j.page.Source})
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("%s: %w", out, err)
+	}
+	if textOut != nil {
+		if err := textOut.commit(opt.Force); err != nil {
+			return nil, err
+		}
+	}
+	if err := pdfOut.commit(opt.Force); err != nil {
+		if textOut != nil {
+			os.Remove(opt.Sidecar)
+		}
+		return nil, err
+	}
+	res.Elapsed = time.Since(start)
+	opt.Progress(Event{Stage: StageDone, Done: res.Pages, Total: res.Pages, Text: out})
+	return res, nil
+}
+
+// run streams pages from the files through OCR to write, which is called
+// in page order on the calling goroutine. At most window pages are between
+// reading and writing at any time.
+func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, write func(*job) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	window := 2 * opt.Jobs
+	slots := make(chan struct{}, window) // one token per page in flight
+	todo := make(chan *job)
+	done := make(chan *job, window)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(todo)
+		n := 0
+		return file.Read(gctx, files, file.Options{DPI: opt.DPI}, func(p scan.Page) error {
+			select {
+			case slots <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			j := &job{n: n, page: p, warn: p.Warnings}
+			n++
+			opt.Progress(Event{Stage: StageRead, Page: n, Done: n, Text: p.Source})
+			select {
+			case todo <- j:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	workers := errgroup.Group{}
+	for i := 0; i < opt.Jobs; i++ {
+		workers.Go(func() error {
+			for j := range todo {
+				if err := recognise(gctx, engine, j); err != nil {
+					return err
+				}
+				select {
+				case done <- j:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		err := workers.Wait()
+		close(done)
+		return err
+	})
+
+	// Assemble in order on this goroutine.
+	pending := map[int]*job{}
+	next := 0
+	var werr error
+	for j := range done {
+		if werr != nil {
+			continue // drain so that the workers can stop
+		}
+		pending[j.n] = j
+		for pending[next] != nil {
+			j := pending[next]
+			delete(pending, next)
+			next++
+			if werr = write(j); werr != nil {
+				cancel()
+				break
+			}
+			<-slots
+		}
+	}
+	gerr := g.Wait()
+	if werr != nil {
+		return werr
+	}
+	if gerr != nil {
+		if ctx.Err() != nil && errors.Is(gerr, context.Canceled) {
+			return context.Cause(ctx)
+		}
+		return gerr
+	}
+	return nil
+}
+
+// recognise runs OCR on one page. A page whose recognition times out is
+// kept without text, with a warning.
+func recognise(ctx context.Context, engine ocr.Engine, j *job) error {
+	img := ocrImage(j.page)
+	res, err := engine.Recognize(ctx, img)
+	switch {
+	case errors.Is(err, ocr.ErrTimeout):
+		j.warn = append(j.warn, fmt.Sprintf("%s: text recognition took too long; the page is kept without text", j.page.Source))
+		return nil
+	case err != nil:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%s: %w", j.page.Source, err)
+	}
+	j.text = res
+	return nil
+}
+
+// ocrImage hands OCR the page's own file when Leptonica reads it (no
+// re-encoding), else the pixels as PNM.
+func ocrImage(p scan.Page) ocr.Image {
+	dpi := p.YDPI
+	if o := p.Original; o != nil && (o.Format == scan.JPEG || o.Format == scan.PNG) {
+		return ocr.Image{Data: o.Data, DPI: dpi}
+	}
+	return ocr.Image{Data: ocr.EncodePNM(p.Image), DPI: dpi}
+}
+
+// LangTag maps a Tesseract language code to the BCP 47 tag PDF readers
+// expect in /Lang; "" when unknown.
+func LangTag(code string) string {
+	return map[string]string{
+		"fra": "fr", "ara": "ar", "eng": "en", "deu": "de", "spa": "es", "ita": "it",
+		"por": "pt", "nld": "nl", "tur": "tr", "fas": "fa", "urd": "ur", "heb": "he",
+	}[code]
+}
