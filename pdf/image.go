@@ -215,4 +215,3 @@ func packBits(g *image.Gray) []byte {
 	}
 	return out
 }
-

@@ -165,7 +165,7 @@ func (r *reader) decodeJPEG(page, pages int, data []byte, xdpi, ydpi float64) (s
 		if info.orientation >= 5 {
 			xdpi, ydpi = ydpi, xdpi
 		}
-	} else if (info.components == 1 || info.components == 3) {
+	} else if info.components == 1 || info.components == 3 {
 		p.Original = &scan.Encoded{Format: scan.JPEG, Data: data, Width: info.width, Height: info.height, Components: info.components, BitsPerComponent: 8}
 	}
 	r.resolve(&p, xdpi, ydpi)
