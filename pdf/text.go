@@ -22,13 +22,18 @@ const defaultFontSize = 8
 // baseline; a right-to-left word starts at its right end with the matrix
 // mirrored, so its characters are stored in logical order; each word's
 // glyphs are stretched with Tz to span the word box exactly, and a space
-// follows every word but the page's last, so extraction keeps word breaks.
+// follows every word but the page's last (outside its box), so extraction
+// keeps word breaks.
 // Font size is the line height in points.
 func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 	if r.Width <= 0 || r.Height <= 0 {
 		return
 	}
 	sx, sy := w/float64(r.Width), h/float64(r.Height) // pixels → points
+	// Tesseract measures baselines down from the page height truncated to
+	// whole points (an int parameter in its renderer); doing the same keeps
+	// extraction identical to its PDFs. The shift is under 1 pt.
+	top := math.Floor(h)
 	b.WriteString("BT\n3 Tr\n")
 	fontSize := -1
 	dir := ocr.DirLTR // the previous word's, for neutral words
@@ -61,7 +66,7 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 			if dir == ocr.DirRTL {
 				a, bb = -a, -bb
 			}
-			fmt.Fprintf(b, "%s %s %s %s %s %s Tm", num(a), num(bb), num(c), num(d), num(px*sx), num(h-py*sy))
+			fmt.Fprintf(b, "%s %s %s %s %s %s Tm", num(a), num(bb), num(c), num(d), num(px*sx), num(top-py*sy))
 			if size != fontSize {
 				fmt.Fprintf(b, " /F1 %d Tf", size)
 				fontSize = size
@@ -71,19 +76,24 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 				b.WriteByte('\n')
 				continue
 			}
+			// Glyphs advance charWidth/1000 em: stretch the word's own
+			// characters over its box, rounded as Tesseract rounds. The
+			// trailing space is not counted (as in current Tesseract; 5.3
+			// counted it and left every word one character short of its box),
+			// so it lies past the box, in the gap to the next word.
 			text := wd.Text
 			if li != last || wi != len(l.Words)-1 {
 				text += " "
-				chars++
 			}
-			// Glyphs advance charWidth/1000 em; stretch the word, its
-			// trailing space included, to the word box.
-			tz := 100 * length * 1000 / (float64(size) * charWidth * float64(chars))
+			tz := 1000 / charWidth * prec(100*length/(float64(size)*float64(chars)))
 			fmt.Fprintf(b, " %s Tz <%X> Tj\n", num(tz), utf16be(text))
 		}
 	}
 	b.WriteString("ET\n")
 }
+
+// prec rounds to three decimals.
+func prec(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // pixel rounds a coordinate to a whole pixel, as the engine's own
 // baseline points are: hOCR rounds the baseline's slope to three decimals,
