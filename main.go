@@ -70,7 +70,7 @@ Run without a command to open the window.`,
 		Version:       version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          cobra.NoArgs,
+		Args:          usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return openWindow(cmd.Context(), logger)
 		},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"runtime"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 
 // Image is one page handed to an Engine: encoded bytes in a format
 // Leptonica reads (PNG, JPEG, TIFF, PNM, BMP) and the page's resolution.
+// DPI 0 means unknown: the engine uses the file's own, or estimates it
+// from the text.
 type Image struct {
 	Data []byte
 	DPI  float64
@@ -104,17 +107,36 @@ func EncodePNM(img image.Image) []byte {
 	}
 	out := make([]byte, 0, 32+3*w*h)
 	out = fmt.Appendf(out, "P6\n%d %d\n255\n", w, h)
+	switch m := img.(type) {
+	case *image.YCbCr:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				r, g, bl := color.YCbCrToRGB(m.Y[m.YOffset(x, y)], m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)])
+				out = append(out, r, g, bl)
+			}
+		}
+		return out
+	case *image.NRGBA:
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, y):][:4*w]
+			for x := 0; x < 4*w; x += 4 {
+				a := uint32(row[x+3])
+				out = append(out, onWhite(row[x], a), onWhite(row[x+1], a), onWhite(row[x+2], a))
+			}
+		}
+		return out
+	}
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		for x := b.Min.X; x < b.Max.X; x++ {
 			r, g, bl, a := img.At(x, y).RGBA()
-			if a != 0xffff {
-				// Composite on white: a transparent scan background is paper.
-				r += 0xffff - a
-				g += 0xffff - a
-				bl += 0xffff - a
-			}
-			out = append(out, byte(r>>8), byte(g>>8), byte(bl>>8))
+			// Premultiplied: the missing coverage is white paper.
+			out = append(out, byte((r+0xffff-a)>>8), byte((g+0xffff-a)>>8), byte((bl+0xffff-a)>>8))
 		}
 	}
 	return out
+}
+
+// onWhite composites a non-premultiplied sample of alpha a on white.
+func onWhite(c uint8, a uint32) byte {
+	return byte((uint32(c)*a + 255*(255-a) + 127) / 255)
 }

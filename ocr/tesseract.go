@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,7 +96,8 @@ func CheckLanguages(langs []string) error {
 		for _, l := range missing {
 			pkgs += " tesseract-ocr-" + l
 		}
-		return fmt.Errorf("ocr: Tesseract language %v is not installed (installed: %v): run make deps, or apt-get install%s", missing, avail, pkgs)
+		return fmt.Errorf("ocr: Tesseract language %s not installed (installed: %s): run make deps, or apt-get install%s",
+			strings.Join(missing, ", "), strings.Join(avail, ", "), pkgs)
 	}
 	return nil
 }
@@ -150,10 +152,8 @@ func (t *Tesseract) recognize(c *client, img Image) (*Result, error) {
 	if err := c.c.SetImageFromBytes(img.Data); err != nil {
 		return nil, fmt.Errorf("ocr: %w", err)
 	}
-	dpi := int(img.DPI + 0.5)
-	if dpi <= 0 {
-		dpi = 300
-	}
+	// 0 clears a resolution set for an earlier page.
+	dpi := max(int(img.DPI+0.5), 0)
 	if err := c.c.SetVariable("user_defined_dpi", strconv.Itoa(dpi)); err != nil {
 		return nil, fmt.Errorf("ocr: %w", err)
 	}
@@ -161,13 +161,22 @@ func (t *Tesseract) recognize(c *client, img Image) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ocr: %w", err)
 	}
+	// Recognition is done with this page: free its image now, not when the
+	// next page replaces it, and give the memory back.
+	c.c.SetImageFromBytes(emptyPNM)
+	releaseMemory()
 	res, err := ParseHOCR([]byte(h))
 	if err != nil {
 		return nil, err
 	}
-	res.DPI = float64(dpi)
+	if dpi > 0 || res.DPI <= 0 {
+		res.DPI = float64(dpi)
+	}
 	return res, nil
 }
+
+// emptyPNM is a 1×1 white image that replaces a finished page in a client.
+var emptyPNM = []byte("P5\n1 1\n255\n\xff")
 
 // release gives a client back to the pool, replacing it once it has done
 // recycleAfter pages.

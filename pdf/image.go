@@ -13,14 +13,22 @@ import (
 	"github.com/demat-app/demat/scan"
 )
 
-// writeImage writes the page image as an image XObject: the source's own
-// compressed data when there is some, else the pixels, Flate-compressed, as
-// 1-bit, grey or RGB according to what they hold.
-func (pw *Writer) writeImage(p scan.Page) (int, error) {
+// Image is a page image ready to go into a PDF: an image XObject's
+// dictionary and its compressed data.
+type Image struct {
+	dict types.Dict
+	data []byte
+}
+
+// EncodeImage prepares a page's image for the PDF: the source's own
+// compressed data when a PDF can take it as it is, else the pixels,
+// Flate-compressed, as 1-bit, grey or RGB according to what they hold. It
+// decodes the page when it must. It is safe to call for different pages
+// from several goroutines, which is how the pipeline spreads the work.
+func EncodeImage(p *scan.Page) (*Image, error) {
 	if o := p.Original; o != nil {
-		b := p.Image.Bounds()
-		if o.Width != b.Dx() || o.Height != b.Dy() {
-			return 0, fmt.Errorf("original is %d×%d but the page is %d×%d", o.Width, o.Height, b.Dx(), b.Dy())
+		if o.Width != p.Width || o.Height != p.Height {
+			return nil, fmt.Errorf("%s: original is %d×%d but the page is %d×%d", p.Source, o.Width, o.Height, p.Width, p.Height)
 		}
 		switch o.Format {
 		case scan.JPEG:
@@ -28,22 +36,26 @@ func (pw *Writer) writeImage(p scan.Page) (int, error) {
 			if o.Components == 1 {
 				cs = "DeviceGray"
 			}
-			return pw.stream(0, imageDict(o.Width, o.Height, types.Name(cs), 8, "DCTDecode", nil), o.Data), pw.err
+			return &Image{imageDict(o.Width, o.Height, types.Name(cs), 8, "DCTDecode", nil), o.Data}, nil
 		case scan.CCITTG4:
 			parms := types.Dict{"K": types.Integer(-1), "Columns": types.Integer(o.Width), "Rows": types.Integer(o.Height)}
 			if o.BlackIs1 {
 				parms["BlackIs1"] = types.Boolean(true)
 			}
-			return pw.stream(0, imageDict(o.Width, o.Height, types.Name("DeviceGray"), 1, "CCITTFaxDecode", parms), o.Data), pw.err
+			return &Image{imageDict(o.Width, o.Height, types.Name("DeviceGray"), 1, "CCITTFaxDecode", parms), o.Data}, nil
 		case scan.PNG:
-			if n, err := pw.writePNG(o); err == nil {
-				return n, pw.err
+			if img, err := pngImage(o); err == nil {
+				return img, nil
 			}
 			// A PNG we cannot take apart: fall back to its pixels.
 		}
 	}
-	data, cs, bpc := rawPixels(p.Image)
-	return pw.stream(0, imageDict(p.Image.Bounds().Dx(), p.Image.Bounds().Dy(), cs, bpc, "FlateDecode", nil), deflate(data, zlib.BestSpeed)), pw.err
+	px, err := p.Pixels()
+	if err != nil {
+		return nil, err
+	}
+	data, cs, bpc := rawPixels(px)
+	return &Image{imageDict(p.Width, p.Height, cs, bpc, "FlateDecode", nil), deflate(data, zlib.BestSpeed)}, nil
 }
 
 func imageDict(w, h int, cs types.Object, bpc int, filter string, parms types.Dict) types.Dict {
@@ -62,22 +74,22 @@ func imageDict(w, h int, cs types.Object, bpc int, filter string, parms types.Di
 	return d
 }
 
-// writePNG embeds a PNG's compressed pixel data as it is: PDF's Flate
+// pngImage takes a PNG's compressed pixel data as it is: PDF's Flate
 // filter with PNG predictors reads IDAT directly.
-func (pw *Writer) writePNG(o *scan.Encoded) (int, error) {
+func pngImage(o *scan.Encoded) (*Image, error) {
 	var idat, plte []byte
 	var colorType byte
 	d := o.Data
 	for i := 8; i+8 <= len(d); {
 		n := int(binary.BigEndian.Uint32(d[i:]))
 		if n < 0 || i+12+n > len(d) {
-			return 0, errors.New("png chunk past the end")
+			return nil, errors.New("png chunk past the end")
 		}
 		c := d[i+8 : i+8+n]
 		switch string(d[i+4 : i+8]) {
 		case "IHDR":
 			if n < 13 {
-				return 0, errors.New("short png header")
+				return nil, errors.New("short png header")
 			}
 			colorType = c[9]
 		case "PLTE":
@@ -96,14 +108,14 @@ func (pw *Writer) writePNG(o *scan.Encoded) (int, error) {
 		cs, colors = types.Name("DeviceRGB"), 3
 	case 3:
 		if len(plte) < 3 || len(plte)%3 != 0 {
-			return 0, errors.New("png palette missing")
+			return nil, errors.New("png palette missing")
 		}
 		cs = types.Array{types.Name("Indexed"), types.Name("DeviceRGB"), types.Integer(len(plte)/3 - 1), types.NewHexLiteral(plte)}
 	default:
-		return 0, errors.New("png colour type not embeddable")
+		return nil, errors.New("png colour type not embeddable")
 	}
 	if len(idat) == 0 {
-		return 0, errors.New("png without pixels")
+		return nil, errors.New("png without pixels")
 	}
 	parms := types.Dict{
 		"Predictor":        types.Integer(15),
@@ -111,7 +123,7 @@ func (pw *Writer) writePNG(o *scan.Encoded) (int, error) {
 		"BitsPerComponent": types.Integer(o.BitsPerComponent),
 		"Columns":          types.Integer(o.Width),
 	}
-	return pw.stream(0, imageDict(o.Width, o.Height, cs, o.BitsPerComponent, "FlateDecode", parms), idat), nil
+	return &Image{imageDict(o.Width, o.Height, cs, o.BitsPerComponent, "FlateDecode", parms), idat}, nil
 }
 
 // rawPixels lays an image out for PDF: 1-bit when it is black and white

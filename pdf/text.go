@@ -11,6 +11,10 @@ import (
 	"github.com/demat-app/demat/ocr"
 )
 
+// maxStraightAngle is the line tilt up to which each word is laid straight
+// (at its own place on the tilted baseline) rather than along the tilt.
+const maxStraightAngle = 5 * math.Pi / 180
+
 // defaultFontSize is used for a line whose height OCR did not report.
 const defaultFontSize = 8
 
@@ -19,7 +23,8 @@ const defaultFontSize = 8
 // Geometry follows Tesseract's PDF renderer, so that text extraction gives
 // what Tesseract's own PDFs give: each word starts on its line's baseline
 // (projected from the word box), in a text matrix turned along that
-// baseline; a right-to-left word starts at its right end with the matrix
+// baseline when the line is tilted more than a few degrees, straight
+// otherwise (see maxStraightAngle); a right-to-left word starts at its right end with the matrix
 // mirrored, so its characters are stored in logical order; each word's
 // glyphs are stretched with Tz to span the word box exactly, and a space
 // follows every word but the page's last (outside its box), so extraction
@@ -63,6 +68,13 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 			px, py := project(x1, y1, lx1, ly1, lx2, ly2)
 			length := math.Hypot((x2-x1)*sx, (y2-y1)*sy)
 			a, bb, c, d := math.Cos(theta), math.Sin(theta), -math.Sin(theta), math.Cos(theta)
+			if math.Abs(theta) < maxStraightAngle {
+				// Text extractors start a new word when a glyph's baseline
+				// drifts over about half a point from the word's first one:
+				// on a slightly tilted line a long word laid along the
+				// tilt would be cut in two, and no longer found by search.
+				a, bb, c, d = 1, 0, 0, 1
+			}
 			if dir == ocr.DirRTL {
 				a, bb = -a, -bb
 			}

@@ -114,18 +114,28 @@ func (pw *Writer) stream(n int, d types.Dict, data []byte) int {
 
 // AddPage writes one page: the image, covering the page at the image's
 // resolution, and the text layer from text (nil for a page without text).
-func (pw *Writer) AddPage(p scan.Page, text *ocr.Result) error {
+func (pw *Writer) AddPage(p *scan.Page, text *ocr.Result) error {
 	if pw.err != nil {
 		return pw.err
 	}
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("pdf: %w", err)
 	}
-	w, h := p.Size()
-	img, err := pw.writeImage(p)
+	img, err := EncodeImage(p)
 	if err != nil {
-		return fmt.Errorf("pdf: %s: %w", p.Source, err)
+		return fmt.Errorf("pdf: %w", err)
 	}
+	w, h := p.Size()
+	return pw.AddEncodedPage(img, w, h, text)
+}
+
+// AddEncodedPage writes one page of w×h points whose image was prepared
+// by EncodeImage.
+func (pw *Writer) AddEncodedPage(img *Image, w, h float64, text *ocr.Result) error {
+	if pw.err != nil {
+		return pw.err
+	}
+	im := pw.stream(0, img.dict, img.data)
 	var content bytes.Buffer
 	fmt.Fprintf(&content, "q %s 0 0 %s 0 0 cm /Im0 Do Q\n", num(w), num(h))
 	if text != nil && text.WordCount() > 0 {
@@ -138,7 +148,7 @@ func (pw *Writer) AddPage(p scan.Page, text *ocr.Result) error {
 		"MediaBox": types.Array{types.Integer(0), types.Integer(0), number(w), number(h)},
 		"Contents": *types.NewIndirectRef(cs, 0),
 		"Resources": types.Dict{
-			"XObject": types.Dict{"Im0": *types.NewIndirectRef(img, 0)},
+			"XObject": types.Dict{"Im0": *types.NewIndirectRef(im, 0)},
 			"Font":    types.Dict{"F1": *types.NewIndirectRef(pw.font, 0)},
 		},
 	})

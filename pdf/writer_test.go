@@ -29,7 +29,7 @@ func page(w, h int, dpi float64) scan.Page {
 	for i := range img.Pix {
 		img.Pix[i] = 0xff
 	}
-	return scan.Page{Image: img, XDPI: dpi, YDPI: dpi, Source: "test"}
+	return scan.NewPage(img, dpi, dpi, "test")
 }
 
 // result is a hand-made recognition: an English line, an Arabic line (in
@@ -59,8 +59,8 @@ func writePDF(t *testing.T, pages []scan.Page, texts []*ocr.Result, opt pdf.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, p := range pages {
-		if err := w.AddPage(p, texts[i]); err != nil {
+	for i := range pages {
+		if err := w.AddPage(&pages[i], texts[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -195,14 +195,14 @@ func TestImageKinds(t *testing.T) {
 	for i := range rgb.Pix {
 		rgb.Pix[i] = uint8(i)
 	}
-	pages = append(pages, scan.Page{Image: rgb, XDPI: 100, YDPI: 100, Source: "rgb"})
+	pages = append(pages, scan.NewPage(rgb, 100, 100, "rgb"))
 	grey := image.NewGray(image.Rect(0, 0, 200, 100))
 	for i := range grey.Pix {
 		grey.Pix[i] = uint8(i)
 	}
-	pages = append(pages, scan.Page{Image: grey, XDPI: 72, YDPI: 72, Source: "grey"})
+	pages = append(pages, scan.NewPage(grey, 72, 72, "grey"))
 	pal := image.NewPaletted(image.Rect(0, 0, 64, 64), color.Palette{color.RGBA{255, 0, 0, 255}, color.White})
-	pages = append(pages, scan.Page{Image: pal, XDPI: 72, YDPI: 72, Source: "palette"})
+	pages = append(pages, scan.NewPage(pal, 72, 72, "palette"))
 
 	out := writePDF(t, pages, make([]*ocr.Result, len(pages)), pdf.Options{})
 	validate(t, out)
@@ -265,7 +265,7 @@ func TestEmptyDocument(t *testing.T) {
 		t.Error("a PDF without pages was written")
 	}
 	w, _ = pdf.NewWriter(&b, pdf.Options{})
-	if err := w.AddPage(scan.Page{Source: "x"}, nil); err == nil {
+	if err := w.AddPage(&scan.Page{Source: "x"}, nil); err == nil {
 		t.Error("a page without image was accepted")
 	}
 }
@@ -280,7 +280,7 @@ func BenchmarkAddPage(b *testing.B) {
 	w, _ := pdf.NewWriter(discard{}, pdf.Options{})
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		if err := w.AddPage(pages[i%len(pages)], res); err != nil {
+		if err := w.AddPage(&pages[i%len(pages)], res); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -77,12 +77,14 @@ type Result struct {
 // ErrExists reports an output file that is already there.
 var ErrExists = errors.New("already exists: choose another name, or use --force to replace it")
 
-// job is one page on its way through the pipeline.
+// job is one page on its way through the pipeline. It belongs to the
+// reader, then to one worker, then to the assembler.
 type job struct {
-	n    int // 0-based page index
-	page scan.Page
-	text *ocr.Result
-	warn []string
+	n     int // 0-based page index
+	page  scan.Page
+	image *pdf.Image // the page image as it goes into the PDF
+	text  *ocr.Result
+	warn  []string
 }
 
 // Process reads every input, recognises each page and writes one
@@ -132,7 +134,8 @@ func Process(ctx context.Context, inputs []string, out string, opt Options) (*Re
 
 	res := &Result{Output: out}
 	if err := run(ctx, files, engine, opt, func(j *job) error {
-		if err := w.AddPage(j.page, j.text); err != nil {
+		pw, ph := j.page.Size()
+		if err := w.AddEncodedPage(j.image, pw, ph, j.text); err != nil {
 			return fmt.Errorf("%s: %w", out, err)
 		}
 		if textOut != nil {
@@ -214,6 +217,14 @@ func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, wr
 				if err := recognise(gctx, engine, j); err != nil {
 					return err
 				}
+				img, err := pdf.EncodeImage(&j.page)
+				if err != nil {
+					return err
+				}
+				j.image = img
+				// The pixels are no longer needed: let them go before
+				// the page waits for its turn to be written.
+				j.page.Image, j.page.Decode, j.page.File, j.page.Original = nil, nil, nil, nil
 				select {
 				case done <- j:
 				case <-gctx.Done():
@@ -265,7 +276,10 @@ func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, wr
 // recognise runs OCR on one page. A page whose recognition times out is
 // kept without text, with a warning.
 func recognise(ctx context.Context, engine ocr.Engine, j *job) error {
-	img := ocrImage(j.page)
+	img, err := ocrImage(&j.page)
+	if err != nil {
+		return err
+	}
 	res, err := engine.Recognize(ctx, img)
 	switch {
 	case errors.Is(err, ocr.ErrTimeout):
@@ -281,14 +295,27 @@ func recognise(ctx context.Context, engine ocr.Engine, j *job) error {
 	return nil
 }
 
-// ocrImage hands OCR the page's own file when Leptonica reads it (no
-// re-encoding), else the pixels as PNM.
-func ocrImage(p scan.Page) ocr.Image {
+// ocrImage hands OCR the page's own file when there is one: Leptonica
+// reads it as the tesseract command would (a bi-level page stays
+// bi-level, which Tesseract handles faster and as it was trained), with no
+// decoding or re-encoding on our side. Otherwise the pixels go as PNM.
+//
+// A resolution the file did not state is not passed on: Tesseract then
+// estimates it from the size of the text, as the tesseract command does,
+// which reads such pages better than any fixed default.
+func ocrImage(p *scan.Page) (ocr.Image, error) {
 	dpi := p.YDPI
-	if o := p.Original; o != nil && (o.Format == scan.JPEG || o.Format == scan.PNG) {
-		return ocr.Image{Data: o.Data, DPI: dpi}
+	if p.GuessedDPI {
+		dpi = 0
 	}
-	return ocr.Image{Data: ocr.EncodePNM(p.Image), DPI: dpi}
+	if p.File != nil {
+		return ocr.Image{Data: p.File, DPI: dpi}, nil
+	}
+	px, err := p.Pixels()
+	if err != nil {
+		return ocr.Image{}, err
+	}
+	return ocr.Image{Data: ocr.EncodePNM(px), DPI: dpi}, nil
 }
 
 // LangTag maps a Tesseract language code to the BCP 47 tag PDF readers

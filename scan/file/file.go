@@ -169,6 +169,7 @@ func (r *reader) resolve(p *scan.Page, xdpi, ydpi float64) {
 		p.XDPI, p.YDPI = xdpi, xdpi
 	default:
 		p.XDPI, p.YDPI = r.opt.FallbackDPI, r.opt.FallbackDPI
+		p.GuessedDPI = true
 		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: no resolution in the file, assumed %g dpi (use --dpi to set it)", p.Source, r.opt.FallbackDPI))
 	}
 }

@@ -157,8 +157,8 @@ func TestImageOnlyPDF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range pages {
-		if err := w.AddPage(p, nil); err != nil {
+	for i := range pages {
+		if err := w.AddPage(&pages[i], nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -174,9 +174,11 @@ func TestImageOnlyPDF(t *testing.T) {
 		t.Fatalf("%d pages read back, want 3", len(back))
 	}
 	for i, p := range back {
-		want := pages[i].Image.Bounds()
-		if p.Image.Bounds().Dx() != want.Dx() || p.Image.Bounds().Dy() != want.Dy() {
-			t.Errorf("page %d is %v, want %v", i+1, p.Image.Bounds(), want)
+		if p.Width != pages[i].Width || p.Height != pages[i].Height {
+			t.Errorf("page %d is %dx%d, want %dx%d", i+1, p.Width, p.Height, pages[i].Width, pages[i].Height)
+		}
+		if _, err := p.Pixels(); err != nil {
+			t.Errorf("page %d: %v", i+1, err)
 		}
 		if math.Abs(p.XDPI-pages[i].XDPI) > 0.5 {
 			t.Errorf("page %d at %g dpi, want %g", i+1, p.XDPI, pages[i].XDPI)

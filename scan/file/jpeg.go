@@ -150,26 +150,48 @@ func (r *reader) decodeJPEG(page, pages int, data []byte, xdpi, ydpi float64) (s
 	if err := r.checkSize(page, info.width, info.height); err != nil {
 		return scan.Page{}, err
 	}
-	img, err := jpeg.Decode(bytes.NewReader(data))
-	if err != nil {
-		return scan.Page{}, r.fail(page, fmt.Errorf("%w: %v: scan or copy the file again", scan.ErrCorrupt, err))
+	if !jpegComplete(data) {
+		return scan.Page{}, r.fail(page, fmt.Errorf("%w: the JPEG stops before its end marker: scan or copy the file again", scan.ErrCorrupt))
 	}
-	p := scan.Page{Image: img, Source: r.source(page, pages)}
+	decode := func() (image.Image, error) {
+		img, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v: scan or copy the file again", scan.ErrCorrupt, err)
+		}
+		return img, nil
+	}
+	p := scan.Page{Decode: decode, Width: info.width, Height: info.height, Source: r.source(page, pages)}
 	if xdpi == 0 {
 		xdpi, ydpi = info.xdpi, info.ydpi
 	}
 	if info.orientation > 1 {
 		// The camera stored the picture sideways and said so: turn the
-		// pixels, since a PDF viewer ignores EXIF.
-		p.Image = orient(img, info.orientation)
+		// pixels, since neither PDF viewers nor OCR read EXIF.
+		img, err := decode()
+		if err != nil {
+			return scan.Page{}, r.fail(page, err)
+		}
+		p = scan.NewPage(orient(img, info.orientation), 0, 0, p.Source)
 		if info.orientation >= 5 {
 			xdpi, ydpi = ydpi, xdpi
 		}
-	} else if info.components == 1 || info.components == 3 {
-		p.Original = &scan.Encoded{Format: scan.JPEG, Data: data, Width: info.width, Height: info.height, Components: info.components, BitsPerComponent: 8}
+	} else {
+		p.File = data
+		if info.components == 1 || info.components == 3 {
+			p.Original = &scan.Encoded{Format: scan.JPEG, Data: data, Width: info.width, Height: info.height, Components: info.components, BitsPerComponent: 8}
+		}
 	}
 	r.resolve(&p, xdpi, ydpi)
 	return p, nil
+}
+
+// jpegComplete tells whether a JPEG ends with its end-of-image marker
+// (allowing some trailing padding). Inside compressed data 0xFF is always
+// followed by 0x00 or a restart marker, so the marker cannot appear there;
+// a file cut short lacks it.
+func jpegComplete(data []byte) bool {
+	i := bytes.LastIndex(data, []byte{0xff, 0xd9})
+	return i >= 0 && len(data)-i <= 4096
 }
 
 // orient applies an EXIF orientation (2–8).

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"image"
 	"image/png"
 
 	"github.com/demat-app/demat/scan"
@@ -62,6 +64,26 @@ func parsePNGHeader(data []byte) (pngInfo, error) {
 	return info, nil
 }
 
+// checkPNG walks every chunk, checking its CRC, up to IEND: a file cut
+// short or damaged in transit fails here, before any pixel is decoded.
+func checkPNG(data []byte) error {
+	for i := 8; i+12 <= len(data); {
+		n := int(binary.BigEndian.Uint32(data[i:]))
+		if n < 0 || i+12+n > len(data) {
+			break
+		}
+		body := data[i+4 : i+8+n]
+		if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(data[i+8+n:]) {
+			return fmt.Errorf("%w: PNG chunk %q is damaged (checksum): scan or copy the file again", scan.ErrCorrupt, body[:4])
+		}
+		if string(body[:4]) == "IEND" {
+			return nil
+		}
+		i += 12 + n
+	}
+	return fmt.Errorf("%w: the PNG stops before its end: scan or copy the file again", scan.ErrCorrupt)
+}
+
 // embeddable tells whether a PDF can take the file's compressed pixels as
 // they are (Flate with the PNG predictors): no interlacing, no alpha or
 // transparency, at most 8 bits per sample.
@@ -94,11 +116,19 @@ func (r *reader) decodePNG(page, pages int, data []byte, xdpi, ydpi float64) (sc
 	if err := r.checkSize(page, info.width, info.height); err != nil {
 		return scan.Page{}, err
 	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		return scan.Page{}, r.fail(page, fmt.Errorf("%w: %v: scan or copy the file again", scan.ErrCorrupt, err))
+	if err := checkPNG(data); err != nil {
+		return scan.Page{}, r.fail(page, err)
 	}
-	p := scan.Page{Image: img, Source: r.source(page, pages)}
+	p := scan.Page{
+		Width: info.width, Height: info.height, File: data, Source: r.source(page, pages),
+		Decode: func() (image.Image, error) {
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v: scan or copy the file again", scan.ErrCorrupt, err)
+			}
+			return img, nil
+		},
+	}
 	if info.embeddable() {
 		comps := 1
 		if info.colorType == 2 {

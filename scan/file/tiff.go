@@ -28,6 +28,7 @@ type ifd struct {
 	stripByteCounts []uint32
 	xres, yres      float64
 	resUnit         int
+	tiled           bool // stripOffsets/stripByteCounts hold tiles
 }
 
 // TIFF tags.
@@ -46,6 +47,8 @@ const (
 	tagYResolution     = 283
 	tagT6Options       = 293
 	tagResolutionUnit  = 296
+	tagTileOffsets     = 324
+	tagTileByteCounts  = 325
 )
 
 // maxPages bounds the IFD walk: a loop in the chain of offsets would
@@ -115,12 +118,15 @@ func parseTIFF(data []byte) ([]ifd, binary.ByteOrder, error) {
 				d.yres = first
 			case tagResolutionUnit:
 				d.resUnit = int(first)
+			case tagTileOffsets, tagTileByteCounts:
+				d.tiled = true
+				fallthrough
 			case tagStripOffsets, tagStripByteCounts:
 				u := make([]uint32, len(vals))
 				for i, v := range vals {
 					u[i] = uint32(v)
 				}
-				if tag == tagStripOffsets {
+				if tag == tagStripOffsets || tag == tagTileOffsets {
 					d.stripOffsets = u
 				} else {
 					d.stripByteCounts = u
@@ -183,7 +189,7 @@ func (d ifd) dpi() (float64, float64) {
 
 // g4Strip gives the page's CCITT G4 data when a PDF can embed it as it is.
 func (d ifd) g4Strip(data []byte) ([]byte, bool) {
-	if d.compression != 4 || d.bitsPerSample != 1 || d.samplesPerPixel != 1 || d.fillOrder != 1 ||
+	if d.tiled || d.compression != 4 || d.bitsPerSample != 1 || d.samplesPerPixel != 1 || d.fillOrder != 1 ||
 		d.t6Options != 0 || len(d.stripOffsets) != 1 || len(d.stripByteCounts) != 1 || d.photometric > 1 {
 		return nil, false
 	}
@@ -210,6 +216,32 @@ func (r *reader) tiff(ctx context.Context, data []byte) error {
 		if err := r.checkSize(page, d.width, d.height); err != nil {
 			return err
 		}
+		if err := d.checkStrips(len(data)); err != nil {
+			return r.fail(page, err)
+		}
+		p := scan.Page{Width: d.width, Height: d.height, Source: r.source(i+1, len(ifds)), Decode: decodeTIFFPage(data, bo, d)}
+		p.File = data
+		if i > 0 || bo.Uint32(data[4:]) != d.offset {
+			// A single-page view for readers that take the first page.
+			p.File = append([]byte(nil), data...)
+			bo.PutUint32(p.File[4:], d.offset)
+		}
+		if strip, ok := d.g4Strip(data); ok {
+			p.Original = &scan.Encoded{Format: scan.CCITTG4, Data: strip, Width: d.width, Height: d.height,
+				Components: 1, BitsPerComponent: 1, BlackIs1: d.photometric == 1}
+		}
+		xdpi, ydpi := d.dpi()
+		r.resolve(&p, xdpi, ydpi)
+		if err := r.emit(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeTIFFPage decodes one page on demand.
+func decodeTIFFPage(data []byte, bo binary.ByteOrder, d ifd) func() (image.Image, error) {
+	return func() (image.Image, error) {
 		img, err := tiff.Decode(&pageReader{data: data, bo: bo, ifd: d.offset})
 		if err != nil && d.samplesPerPixel == 4 && d.photometric == 2 {
 			// RGB plus a fourth sample the file does not describe (no
@@ -222,21 +254,22 @@ func (r *reader) tiff(ctx context.Context, data []byte) error {
 		}
 		if err != nil {
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				err = fmt.Errorf("%w: %v: scan or copy the file again", scan.ErrCorrupt, err)
-			} else {
-				err = fmt.Errorf("%w: %v", scan.ErrNotImage, err)
+				return nil, fmt.Errorf("%w: %v: scan or copy the file again", scan.ErrCorrupt, err)
 			}
-			return r.fail(page, err)
+			return nil, fmt.Errorf("%w: %v", scan.ErrNotImage, err)
 		}
-		p := scan.Page{Image: img, Source: r.source(i+1, len(ifds))}
-		if strip, ok := d.g4Strip(data); ok {
-			p.Original = &scan.Encoded{Format: scan.CCITTG4, Data: strip, Width: d.width, Height: d.height,
-				Components: 1, BitsPerComponent: 1, BlackIs1: d.photometric == 1}
-		}
-		xdpi, ydpi := d.dpi()
-		r.resolve(&p, xdpi, ydpi)
-		if err := r.emit(p); err != nil {
-			return err
+		return img, nil
+	}
+}
+
+// checkStrips makes sure the page's data lies inside the file.
+func (d ifd) checkStrips(size int) error {
+	if len(d.stripOffsets) == 0 || len(d.stripOffsets) != len(d.stripByteCounts) {
+		return fmt.Errorf("%w: TIFF page without a valid strip table", scan.ErrCorrupt)
+	}
+	for i, o := range d.stripOffsets {
+		if int64(o)+int64(d.stripByteCounts[i]) > int64(size) {
+			return fmt.Errorf("%w: the TIFF stops before the end of its image data: scan or copy the file again", scan.ErrCorrupt)
 		}
 	}
 	return nil

@@ -1,0 +1,6 @@
+//go:build cgo && !linux
+
+package ocr
+
+// releaseMemory is needed only with glibc's allocator.
+func releaseMemory() {}
