@@ -57,6 +57,12 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 			size = defaultFontSize
 		}
 		theta := math.Atan2(ly1-ly2, lx2-lx1)
+		// Where each word starts on the baseline, in reading order.
+		type placed struct {
+			dir            ocr.Direction
+			px, py, length float64
+		}
+		words := make([]placed, len(l.Words))
 		for wi, wd := range l.Words {
 			dir = wordDirection(wd, l.Dir, dir)
 			x1, x2 := float64(wd.Box.X0), float64(wd.Box.X1)
@@ -66,7 +72,24 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 			y1, y2 := pixel(l.BaselineAt(x1)), pixel(l.BaselineAt(x2))
 			// Project the word's start onto the line's baseline.
 			px, py := project(x1, y1, lx1, ly1, lx2, ly2)
-			length := math.Hypot((x2-x1)*sx, (y2-y1)*sy)
+			words[wi] = placed{dir, px, py, math.Hypot((x2-x1)*sx, (y2-y1)*sy)}
+		}
+		for wi, wd := range l.Words {
+			p := words[wi]
+			dir = p.dir
+			px, py, length := p.px, p.py, p.length
+			// A word's glyphs stop where the next word in the same
+			// direction starts: OCR boxes can overlap (often in Arabic),
+			// and overlapping glyph runs come out interleaved.
+			room := math.Inf(1)
+			if wi+1 < len(words) && words[wi+1].dir == dir {
+				n := words[wi+1]
+				d := math.Hypot((n.px-px)*sx, (n.py-py)*sy)
+				if ahead := (n.px - px) * sx; (dir == ocr.DirRTL) == (ahead < 0) && d > 0 {
+					room = d
+					length = math.Min(length, d)
+				}
+			}
 			a, bb, c, d := math.Cos(theta), math.Sin(theta), -math.Sin(theta), math.Cos(theta)
 			if math.Abs(theta) < maxStraightAngle {
 				// Text extractors start a new word when a glyph's baseline
@@ -89,16 +112,19 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 				continue
 			}
 			// Glyphs advance charWidth/1000 em: stretch the word's own
-			// characters over its box, rounded as Tesseract rounds. The
-			// trailing space is not counted (as in current Tesseract; 5.3
-			// counted it and left every word one character short of its box),
-			// so it lies past the box, in the gap to the next word.
-			text := wd.Text
-			if li != last || wi != len(l.Words)-1 {
-				text += " "
-			}
+			// characters over its box, rounded as Tesseract rounds.
 			tz := 1000 / charWidth * prec(100*length/(float64(size)*float64(chars)))
-			fmt.Fprintf(b, " %s Tz <%X> Tj\n", num(tz), utf16be(text))
+			fmt.Fprintf(b, " %s Tz <%X> Tj", num(tz), utf16be(wd.Text))
+			if li != last || wi != len(l.Words)-1 {
+				// The space after the word fills the gap to the next word,
+				// one character at most: a wider one would run into it.
+				space := tz
+				if !math.IsInf(room, 1) {
+					space = math.Min(tz, 1000/charWidth*prec(100*(room-length)/float64(size)))
+				}
+				fmt.Fprintf(b, " %s Tz <0020> Tj", num(space))
+			}
+			b.WriteByte('\n')
 		}
 	}
 	b.WriteString("ET\n")
