@@ -15,6 +15,9 @@ import (
 // (at its own place on the tilted baseline) rather than along the tilt.
 const maxStraightAngle = 5 * math.Pi / 180
 
+// minGap is the smallest gap kept between two words, in ems.
+const minGap = 0.15
+
 // defaultFontSize is used for a line whose height OCR did not report.
 const defaultFontSize = 8
 
@@ -78,16 +81,19 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 			p := words[wi]
 			dir = p.dir
 			px, py, length := p.px, p.py, p.length
-			// A word's glyphs stop where the next word in the same
-			// direction starts: OCR boxes can overlap (often in Arabic),
-			// and overlapping glyph runs come out interleaved.
+			// A word's glyphs stop a little before the next word in the
+			// same direction starts. Extractors put a space between two
+			// words only where they see a gap (pdftotext: over 0.1 em), and
+			// interleave the letters of glyph runs that overlap; OCR boxes
+			// of close or overlapping words (often in Arabic) would give
+			// either. The word is squeezed only when its box is too close.
 			room := math.Inf(1)
 			if wi+1 < len(words) && words[wi+1].dir == dir {
 				n := words[wi+1]
 				d := math.Hypot((n.px-px)*sx, (n.py-py)*sy)
 				if ahead := (n.px - px) * sx; (dir == ocr.DirRTL) == (ahead < 0) && d > 0 {
 					room = d
-					length = math.Min(length, d)
+					length = math.Max(math.Min(length, d-minGap*float64(size)), d/2)
 				}
 			}
 			a, bb, c, d := math.Cos(theta), math.Sin(theta), -math.Sin(theta), math.Cos(theta)

@@ -289,3 +289,26 @@ func BenchmarkAddPage(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Extraction hazards seen on real scans: OCR boxes that overlap (Arabic)
+// must not come out interleaved, and a long word on a slightly tilted line
+// must not be cut in two.
+func TestExtractionHazards(t *testing.T) {
+	r := &ocr.Result{Width: 2480, Height: 3508, DPI: 300, Lines: []ocr.Line{
+		{Box: ocr.Box{X0: 1300, Y0: 500, X1: 1800, Y1: 560}, Offset: -12, Size: 60, Dir: ocr.DirRTL, Block: 1, Para: 1, Words: []ocr.Word{
+			{Text: "من", Box: ocr.Box{X0: 1700, Y0: 500, X1: 1800, Y1: 550}},
+			{Text: "أصحاب", Box: ocr.Box{X0: 1400, Y0: 500, X1: 1795, Y1: 550}}, // overlaps the first
+			{Text: "رسول", Box: ocr.Box{X0: 1300, Y0: 500, X1: 1390, Y1: 550}},
+		}},
+		{Box: ocr.Box{X0: 200, Y0: 800, X1: 2200, Y1: 900}, Slope: -0.02, Offset: -15, Size: 60, Dir: ocr.DirLTR, Block: 2, Para: 2, Words: []ocr.Word{
+			{Text: "Administration", Box: ocr.Box{X0: 200, Y0: 820, X1: 1000, Y1: 890}},
+			{Text: "départementale", Box: ocr.Box{X0: 1040, Y0: 805, X1: 1900, Y1: 875}},
+		}},
+	}}
+	out := writePDF(t, []scan.Page{page(2480, 3508, 300)}, []*ocr.Result{r}, pdf.Options{})
+	validate(t, out)
+	text := testenv.Normalise(testenv.PDFText(t, out))
+	if want := "من أصحاب رسول Administration départementale"; text != want {
+		t.Errorf("pdftotext = %q\nwant        %q", text, want)
+	}
+}
