@@ -61,13 +61,14 @@ func NewView(win fyne.Window, process Process, logger *slog.Logger) *View {
 	v.progress = widget.NewProgressBarInfinite()
 	v.progress.Stop()
 	v.progress.Hide()
-	v.status = widget.NewLabel("Add page images (PNG, JPEG, TIFF, image-only PDF).")
+	v.status = widget.NewLabel("Add page images (PNG, JPEG, TIFF, image-only PDF), or drop files and folders here.")
 	v.status.Wrapping = fyne.TextWrapWord
 
 	top := container.NewBorder(nil, nil, widget.NewLabel("OCR languages"), nil, v.langs)
 	buttons := container.NewHBox(v.add, v.clear)
 	bottom := container.NewVBox(v.progress, v.status, container.NewHBox(v.run, v.cancel))
 	win.SetContent(container.NewBorder(container.NewVBox(top, buttons), bottom, nil, nil, v.list))
+	win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { v.Drop(uris) })
 	v.refresh()
 	return v
 }
@@ -77,6 +78,23 @@ func (v *View) AddFiles(paths ...string) {
 	v.files = append(v.files, paths...)
 	v.list.Refresh()
 	v.refresh()
+}
+
+// Drop adds files and folders dropped on the window, unless a job runs.
+func (v *View) Drop(uris []fyne.URI) {
+	v.mu.Lock()
+	busy := v.stop != nil
+	v.mu.Unlock()
+	if busy {
+		return
+	}
+	var paths []string
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			paths = append(paths, u.Path())
+		}
+	}
+	v.AddFiles(paths...)
 }
 
 func (v *View) refresh() {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/demat-app/demat/internal/testenv"
@@ -68,6 +70,16 @@ func TestMakePDF(t *testing.T) {
 	}
 	if v.run.Disabled() || !v.cancel.Disabled() {
 		t.Error("after the run, Make PDF should be enabled again and Cancel disabled")
+	}
+}
+
+func TestDrop(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	v := NewView(w, pipeline.Process, nil)
+	v.Drop([]fyne.URI{storage.NewFileURI(testenv.Testdata("phototest.tif")), storage.NewFileURI(testenv.Testdata("multipage-g4.tif"))})
+	if v.list.Length() != 2 || v.run.Disabled() {
+		t.Errorf("%d files listed after a drop of 2", v.list.Length())
 	}
 }
 

@@ -295,3 +295,20 @@ func FuzzReadFile(f *testing.F) {
 		})
 	})
 }
+
+func BenchmarkReadFile(b *testing.B) {
+	for _, name := range []string{"phototest.tif", "multipage-g4.tif", "letter-fr-ar.png"} {
+		b.Run(name, func(b *testing.B) {
+			path := testenv.Testdata(name)
+			for b.Loop() {
+				err := file.ReadFile(context.Background(), path, file.Options{}, func(p scan.Page) error {
+					_, err := p.Pixels()
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
