@@ -15,6 +15,13 @@ import (
 const (
 	fontName  = "GlyphLessFont"
 	charWidth = 500 // glyph advance, in thousandths of an em
+	// The font size is the OCR line's height: ascenders, x-height and
+	// descenders. Words reach 0.6–0.8 of it above the baseline (x-height
+	// or ascenders) and 0–0.2 below (descenders); these metrics put the
+	// box extractors and viewers draw around a word within a tenth of the
+	// line height of the word's real box, whatever its letters.
+	ascent  = 700
+	descent = -100
 )
 
 const toUnicodeCMap = `/CIDInit /ProcSet findresource begin
@@ -56,10 +63,10 @@ func (pw *Writer) writeFont() int {
 	desc := pw.object(0, types.Dict{
 		"Type":        types.Name("FontDescriptor"),
 		"FontName":    types.Name(fontName),
-		"FontBBox":    types.Array{types.Integer(0), types.Integer(0), types.Integer(charWidth), types.Integer(1000)},
-		"Ascent":      types.Integer(1000),
-		"CapHeight":   types.Integer(1000),
-		"Descent":     types.Integer(-1),
+		"FontBBox":    types.Array{types.Integer(0), types.Integer(descent), types.Integer(charWidth), types.Integer(ascent)},
+		"Ascent":      types.Integer(ascent),
+		"CapHeight":   types.Integer(ascent),
+		"Descent":     types.Integer(descent),
 		"Flags":       types.Integer(5), // fixed pitch, symbolic
 		"ItalicAngle": types.Integer(0),
 		"StemV":       types.Integer(80),
