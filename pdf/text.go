@@ -38,10 +38,6 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 		return
 	}
 	sx, sy := w/float64(r.Width), h/float64(r.Height) // pixels → points
-	// Tesseract measures baselines down from the page height truncated to
-	// whole points (an int parameter in its renderer); doing the same keeps
-	// extraction identical to its PDFs. The shift is under 1 pt.
-	top := math.Floor(h)
 	b.WriteString("BT\n3 Tr\n")
 	fontSize := -1
 	dir := ocr.DirLTR // the previous word's, for neutral words
@@ -107,7 +103,7 @@ func writeText(b *bytes.Buffer, r *ocr.Result, w, h float64) {
 			if dir == ocr.DirRTL {
 				a, bb = -a, -bb
 			}
-			fmt.Fprintf(b, "%s %s %s %s %s %s Tm", num(a), num(bb), num(c), num(d), num(px*sx), num(top-py*sy))
+			fmt.Fprintf(b, "%s %s %s %s %s %s Tm", num(a), num(bb), num(c), num(d), num(px*sx), num(h-py*sy))
 			if size != fontSize {
 				fmt.Fprintf(b, " /F1 %d Tf", size)
 				fontSize = size

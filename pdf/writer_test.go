@@ -45,9 +45,9 @@ func result() *ocr.Result {
 			{Text: "المملكة", Box: ocr.Box{X0: 1800, Y0: 500, X1: 2180, Y1: 555}},
 			{Text: "المغربية", Box: ocr.Box{X0: 1380, Y0: 500, X1: 1780, Y1: 555}},
 		}},
-		{Box: ocr.Box{X0: 300, Y0: 700, X1: 1500, Y1: 760}, Slope: 0.01, Offset: -12, Size: 60, Dir: ocr.DirLTR, Block: 3, Para: 3, Words: []ocr.Word{
-			{Text: "Accusé", Box: ocr.Box{X0: 300, Y0: 700, X1: 650, Y1: 750}},
-			{Text: "réception", Box: ocr.Box{X0: 700, Y0: 700, X1: 1500, Y1: 758}},
+		{Box: ocr.Box{X0: 300, Y0: 700, X1: 1500, Y1: 760}, Offset: -12, Size: 60, Dir: ocr.DirLTR, Block: 3, Para: 3, Words: []ocr.Word{
+			{Text: "Accusé", Box: ocr.Box{X0: 300, Y0: 704, X1: 650, Y1: 748}},
+			{Text: "réception", Box: ocr.Box{X0: 700, Y0: 704, X1: 1500, Y1: 760}},
 		}},
 	}}
 }
