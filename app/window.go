@@ -41,6 +41,7 @@ type View struct {
 
 	mu   sync.Mutex // guards stop
 	stop context.CancelFunc
+	done chan struct{} // closed when the last started job has finished
 }
 
 // NewView builds the main window's content in win.
@@ -157,7 +158,10 @@ func (v *View) Start(out string, force bool) {
 	v.progress.Start()
 	v.status.SetText("Reading pages…")
 	files := append([]string(nil), v.files...)
+	done := make(chan struct{})
+	v.done = done
 	go func() {
+		defer close(done)
 		res, err := v.process(ctx, files, out, pipeline.Options{
 			Languages: langs, Force: force, Logger: v.logger,
 			Progress: func(e pipeline.Event) {
@@ -197,6 +201,14 @@ func (v *View) Cancel() {
 	defer v.mu.Unlock()
 	if v.stop != nil {
 		v.stop()
+	}
+}
+
+// Wait blocks until the last job started has finished and the window
+// shows its outcome.
+func (v *View) Wait() {
+	if v.done != nil {
+		<-v.done
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
@@ -26,28 +25,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// waitStatus polls the status line until it starts with prefix.
-func waitStatus(t *testing.T, v *View, prefix string) string {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		s := v.Status()
-		if strings.HasPrefix(s, prefix) {
-			return s
-		}
-		if strings.HasPrefix(s, "Failed") {
-			t.Fatalf("status %q", s)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("status %q never started with %q", v.Status(), prefix)
-	return ""
-}
-
 func TestMakePDF(t *testing.T) {
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
-	v := NewView(w, pipeline.Process, nil)
+	// The real pipeline, held until the test has looked at the window
+	// while the job runs.
+	release := make(chan struct{})
+	v := NewView(w, func(ctx context.Context, in []string, out string, opt pipeline.Options) (*pipeline.Result, error) {
+		<-release
+		return pipeline.Process(ctx, in, out, opt)
+	}, nil)
 	if !v.run.Disabled() {
 		t.Error("Make PDF is enabled with no pages")
 	}
@@ -61,9 +48,10 @@ func TestMakePDF(t *testing.T) {
 	if !v.run.Disabled() || v.cancel.Disabled() {
 		t.Error("while running, Make PDF should be disabled and Cancel enabled")
 	}
-	s := waitStatus(t, v, "Saved")
-	if !strings.Contains(s, "1 pages") {
-		t.Errorf("status %q", s)
+	close(release)
+	v.Wait()
+	if s := v.Status(); !strings.HasPrefix(s, "Saved") || !strings.Contains(s, "1 pages") {
+		t.Fatalf("status %q", s)
 	}
 	if !strings.Contains(testenv.PDFText(t, out), "lazy fox") {
 		t.Error("the PDF has no text")

@@ -49,6 +49,7 @@ func NewTesseract(opt Options) (*Tesseract, error) {
 	if err := CheckLanguages(opt.Languages); err != nil {
 		return nil, err
 	}
+	tuneAllocator()
 	t := &Tesseract{opt: opt, pool: make(chan *client, opt.Workers)}
 	for i := 0; i < opt.Workers; i++ {
 		c, err := t.newClient()
@@ -65,6 +66,12 @@ func (t *Tesseract) newClient() (*client, error) {
 	c := gosseract.NewClient()
 	c.Trim = false
 	if err := c.SetLanguage(t.opt.Languages...); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: %w", err)
+	}
+	// Tesseract's progress notes ("Estimating resolution as 300") would
+	// otherwise land on the user's terminal.
+	if err := c.SetVariable("debug_file", os.DevNull); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("ocr: %w", err)
 	}
@@ -162,9 +169,11 @@ func (t *Tesseract) recognize(c *client, img Image) (*Result, error) {
 		return nil, fmt.Errorf("ocr: %w", err)
 	}
 	// Recognition is done with this page: free its image now, not when the
-	// next page replaces it, and give the memory back.
+	// next page replaces it.
 	c.c.SetImageFromBytes(emptyPNM)
-	releaseMemory()
+	if c.pages%trimEvery == 0 {
+		releaseMemory()
+	}
 	res, err := ParseHOCR([]byte(h))
 	if err != nil {
 		return nil, err
@@ -174,6 +183,10 @@ func (t *Tesseract) recognize(c *client, img Image) (*Result, error) {
 	}
 	return res, nil
 }
+
+// trimEvery is how many pages a client recognises between two trims of
+// the C heap (see releaseMemory).
+const trimEvery = 8
 
 // emptyPNM is a 1×1 white image that replaces a finished page in a client.
 var emptyPNM = []byte("P5\n1 1\n255\n\xff")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -35,8 +36,8 @@ type Options struct {
 	Force bool
 	// PDF describes the document; Title defaults to the output's name.
 	PDF pdf.Options
-	// Progress, when set, is called with each event from the goroutine
-	// that assembles the document; it must return quickly.
+	// Progress, when set, is called with each event; calls never overlap
+	// (they may come from different goroutines) and must return quickly.
 	Progress func(Event)
 	// Engine, when set, is used instead of starting Tesseract (the caller
 	// keeps ownership). Tests use it to inject faults.
@@ -59,6 +60,14 @@ func (o *Options) applyDefaults(out string) {
 	}
 	if o.Progress == nil {
 		o.Progress = func(Event) {}
+	}
+	// Pages are reported as read by the reader and as written by the
+	// assembler: serialise the calls.
+	report, mu := o.Progress, new(sync.Mutex)
+	o.Progress = func(e Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		report(e)
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -179,19 +188,22 @@ func Process(ctx context.Context, inputs []string, out string, opt Options) (*Re
 }
 
 // run streams pages from the files through OCR to write, which is called
-// in page order on the calling goroutine. At most window pages are between
-// reading and writing at any time.
+// in page order on the calling goroutine. At most a fixed window of pages
+// is between reading and writing at any time.
 func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, write func(*job) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	window := 2 * opt.Jobs
+	// A page in flight holds its file, its encoded image and its text, not
+	// its pixels, so the window can be wide enough that one slow page does
+	// not leave the other workers idle while pages after it wait for it.
+	window := max(8, 4*opt.Jobs)
 	slots := make(chan struct{}, window) // one token per page in flight
-	todo := make(chan *job)
+	todo := newQueue(window)
 	done := make(chan *job, window)
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		defer close(todo)
+		defer todo.close()
 		n := 0
 		return file.Read(gctx, files, file.Options{DPI: opt.DPI}, func(p scan.Page) error {
 			select {
@@ -202,18 +214,14 @@ func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, wr
 			j := &job{n: n, page: p, warn: p.Warnings}
 			n++
 			opt.Progress(Event{Stage: StageRead, Page: n, Done: n, Text: p.Source})
-			select {
-			case todo <- j:
-				return nil
-			case <-gctx.Done():
-				return gctx.Err()
-			}
+			todo.push(j) // never blocks: the slot taken above bounds the queue
+			return nil
 		})
 	})
 	workers := errgroup.Group{}
 	for i := 0; i < opt.Jobs; i++ {
 		workers.Go(func() error {
-			for j := range todo {
+			for j := todo.pop(gctx); j != nil; j = todo.pop(gctx) {
 				if err := recognise(gctx, engine, j); err != nil {
 					return err
 				}
@@ -231,7 +239,7 @@ func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, wr
 					return gctx.Err()
 				}
 			}
-			return nil
+			return gctx.Err()
 		})
 	}
 	g.Go(func() error {
