@@ -222,7 +222,9 @@ func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, wr
 	for i := 0; i < opt.Jobs; i++ {
 		workers.Go(func() error {
 			for j := todo.pop(gctx); j != nil; j = todo.pop(gctx) {
-				if err := recognise(gctx, engine, j); err != nil {
+				err := recognise(gctx, engine, j)
+				todo.done(j)
+				if err != nil {
 					return err
 				}
 				img, err := pdf.EncodeImage(&j.page)

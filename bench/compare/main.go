@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -43,6 +44,9 @@ var pages = []page{
 	{"03_french_tapuscorpus/europeana_21574_page_2.png", "03_french_tapuscorpus/europeana_21574_page_2.gt.txt"},
 }
 
+// runs is how many times each command is measured.
+var runs = 3
+
 type result struct {
 	name    string
 	wall    time.Duration
@@ -60,6 +64,7 @@ func main() {
 	jobs := flag.Int("jobs", 2, "parallel pages for demat and ocrmypdf")
 	big := flag.Int("repeat", 5, "the memory check runs the pages this many times over")
 	work := flag.String("work", "", "folder for outputs (default: a temporary one)")
+	flag.IntVar(&runs, "runs", 3, "runs of each measurement; the table shows medians (machines are noisy)")
 	flag.Parse()
 	if err := run(*demat, *corpus, *lang, *jobs, *big, *work); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
@@ -95,7 +100,7 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 		truths = append(truths, t)
 	}
 	env := append(os.Environ(), "OMP_THREAD_LIMIT=1")
-	fmt.Printf("%d corpus pages, languages %s, %d jobs, %d cores\n\n", len(images), lang, jobs, runtime.NumCPU())
+	fmt.Printf("%d corpus pages, languages %s, %d jobs, %d cores, median of %d runs\n\n", len(images), lang, jobs, runtime.NumCPU(), runs)
 
 	var rows []result
 
@@ -191,9 +196,26 @@ func runDemat(env []string, demat string, images []string, out, lang string, job
 	return r, nil
 }
 
-// measure runs a command and reports its wall time and peak resident
-// memory (the largest of the process and its children).
+// measure runs a command runs times and reports the median wall time and
+// the median peak resident memory (the largest of the process and its
+// children).
 func measure(env []string, name string, args ...string) (time.Duration, int64, error) {
+	var walls []time.Duration
+	var rsss []int64
+	for i := 0; i < runs; i++ {
+		d, rss, err := measureOnce(env, name, args...)
+		if err != nil {
+			return 0, 0, err
+		}
+		walls = append(walls, d)
+		rsss = append(rsss, rss)
+	}
+	slices.Sort(walls)
+	slices.Sort(rsss)
+	return walls[len(walls)/2], rsss[len(rsss)/2], nil
+}
+
+func measureOnce(env []string, name string, args ...string) (time.Duration, int64, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Env = env
 	var stderr bytes.Buffer
