@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/scan"
@@ -189,6 +191,23 @@ func TestImageOnlyPDF(t *testing.T) {
 	}
 	if back[2].Original == nil || back[2].Original.Format != scan.JPEG {
 		t.Errorf("the JPEG page did not come back as the same JPEG: %+v", back[2].Original)
+	}
+
+	// A page turned with /Rotate is rendered (by pdftoppm), upright as a
+	// viewer shows it.
+	turned := filepath.Join(dir, "turned.pdf")
+	if err := api.RotateFile(in, turned, 90, []string{"1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	back, err = readAll(t, turned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != 3 || back[0].Width != 480 || back[0].Height != 640 || math.Abs(back[0].XDPI-200) > 1 {
+		t.Errorf("rotated page 1 read as %dx%d at %g dpi, want 480x640 at 200", back[0].Width, back[0].Height, back[0].XDPI)
+	}
+	if _, err := back[0].Pixels(); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -74,12 +74,17 @@ func (r *reader) pdf(ctx context.Context, data []byte) error {
 		if err := r.checkSize(page, best.Width, best.Height); err != nil {
 			return err
 		}
-		d := dims[n-1]
-		xdpi, ydpi := float64(best.Width)*72/d.Width, float64(best.Height)*72/d.Height
 		_, _, attrs, err := pctx.XRefTable.PageDict(n, false)
 		if err != nil {
 			return r.fail(page, fmt.Errorf("%w: %v", scan.ErrCorrupt, err))
 		}
+		// The image lies on the page before /Rotate turns it: measure it
+		// against the unturned page (PageDims gives the turned one).
+		pw, ph := dims[n-1].Width, dims[n-1].Height
+		if attrs.Rotate%180 != 0 {
+			pw, ph = ph, pw
+		}
+		xdpi, ydpi := float64(best.Width)*72/pw, float64(best.Height)*72/ph
 		simple := len(stubs) == 1 && !best.HasSMask && !best.HasImgMask && attrs.Rotate%360 == 0 &&
 			math.Abs(xdpi-ydpi) <= 0.01*xdpi
 		var p scan.Page
@@ -87,7 +92,7 @@ func (r *reader) pdf(ctx context.Context, data []byte) error {
 			p, err = r.pdfImage(pctx, n, page, pages, best.ObjNr, xdpi, ydpi)
 		}
 		if !simple || errors.Is(err, errRender) {
-			p, err = r.renderPage(ctx, data, n, page, pages, math.Max(xdpi, ydpi), best.Comp == 1)
+			p, err = r.renderPage(ctx, n, page, pages, math.Max(xdpi, ydpi), best.Comp == 1)
 		}
 		if err != nil {
 			return err
@@ -122,8 +127,9 @@ func (r *reader) pdfImage(pctx *model.Context, n, page, pages, objNr int, xdpi, 
 	return scan.Page{}, errRender
 }
 
-// renderPage rasterises one page with pdftoppm.
-func (r *reader) renderPage(ctx context.Context, data []byte, n, page, pages int, dpi float64, grey bool) (scan.Page, error) {
+// renderPage rasterises one page with pdftoppm (which reads the file
+// itself: it takes no PDF on standard input).
+func (r *reader) renderPage(ctx context.Context, n, page, pages int, dpi float64, grey bool) (scan.Page, error) {
 	if _, err := exec.LookPath("pdftoppm"); err != nil {
 		return scan.Page{}, r.fail(page, errors.New("reading this PDF needs pdftoppm: run make deps, or apt-get install poppler-utils"))
 	}
@@ -132,10 +138,9 @@ func (r *reader) renderPage(ctx context.Context, data []byte, n, page, pages int
 	if grey {
 		args = append(args, "-gray")
 	}
-	args = append(args, "-", "-")
+	args = append(args, r.path) // no output name: the image goes to stdout
 	var out, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, "pdftoppm", args...)
-	cmd.Stdin = bytes.NewReader(data)
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
