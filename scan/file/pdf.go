@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	"image/draw"
 	"math"
 	"os/exec"
 	"strconv"
@@ -85,14 +87,21 @@ func (r *reader) pdf(ctx context.Context, data []byte) error {
 			pw, ph = ph, pw
 		}
 		xdpi, ydpi := float64(best.Width)*72/pw, float64(best.Height)*72/ph
-		simple := len(stubs) == 1 && !best.HasSMask && !best.HasImgMask && attrs.Rotate%360 == 0 &&
-			math.Abs(xdpi-ydpi) <= 0.01*xdpi
+		square := math.Abs(xdpi-ydpi) <= 0.01*xdpi // the image simply covers the page
+		if !square {
+			// Turned by the page's drawing instructions instead: the
+			// image's width runs along the page's height.
+			if x, y := float64(best.Width)*72/ph, float64(best.Height)*72/pw; math.Abs(x-y) <= 0.01*x {
+				xdpi, ydpi = x, y
+			}
+		}
+		simple := len(stubs) == 1 && !best.HasSMask && !best.HasImgMask && attrs.Rotate%360 == 0 && square
 		var p scan.Page
 		if simple {
 			p, err = r.pdfImage(pctx, n, page, pages, best.ObjNr, xdpi, ydpi)
 		}
 		if !simple || errors.Is(err, errRender) {
-			p, err = r.renderPage(ctx, n, page, pages, math.Max(xdpi, ydpi), best.Comp == 1)
+			p, err = r.renderPage(ctx, n, page, pages, math.Max(xdpi, ydpi), best.Comp == 1, best.Bpc == 1)
 		}
 		if err != nil {
 			return err
@@ -129,13 +138,17 @@ func (r *reader) pdfImage(pctx *model.Context, n, page, pages, objNr int, xdpi, 
 
 // renderPage rasterises one page with pdftoppm (which reads the file
 // itself: it takes no PDF on standard input).
-func (r *reader) renderPage(ctx context.Context, n, page, pages int, dpi float64, grey bool) (scan.Page, error) {
+func (r *reader) renderPage(ctx context.Context, n, page, pages int, dpi float64, grey, mono bool) (scan.Page, error) {
 	if _, err := exec.LookPath("pdftoppm"); err != nil {
 		return scan.Page{}, r.fail(page, errors.New("reading this PDF needs pdftoppm: run make deps, or apt-get install poppler-utils"))
 	}
 	dpi = math.Round(dpi)
 	args := []string{"-png", "-singlefile", "-r", strconv.Itoa(int(dpi)), "-f", strconv.Itoa(n), "-l", strconv.Itoa(n)}
-	if grey {
+	switch {
+	case mono:
+		// A bi-level scan (JBIG2, most often) stays bi-level.
+		args = append(args, "-mono")
+	case grey:
 		args = append(args, "-gray")
 	}
 	args = append(args, r.path) // no output name: the image goes to stdout
@@ -148,5 +161,22 @@ func (r *reader) renderPage(ctx context.Context, n, page, pages int, dpi float64
 		}
 		return scan.Page{}, r.fail(page, fmt.Errorf("%w: pdftoppm: %v %s", scan.ErrCorrupt, err, strings.TrimSpace(stderr.String())))
 	}
-	return r.decodePNG(page, pages, out.Bytes(), dpi, dpi)
+	p, err := r.decodePNG(page, pages, out.Bytes(), dpi, dpi)
+	if err != nil || !mono {
+		return p, err
+	}
+	// pdftoppm writes monochrome as 8-bit RGB: keep the pixels as grey,
+	// which the PDF stage stores one bit per pixel.
+	decode := p.Decode
+	p.Original = nil
+	p.Decode = func() (image.Image, error) {
+		img, err := decode()
+		if err != nil {
+			return nil, err
+		}
+		g := image.NewGray(img.Bounds())
+		draw.Draw(g, g.Bounds(), img, img.Bounds().Min, draw.Src)
+		return g, nil
+	}
+	return p, nil
 }
