@@ -180,4 +180,14 @@ func TestKillMidRun(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a file was left at the output path after kill -9")
 	}
+	// The next run over the same output clears what the killed one left.
+	if code, _, stderr := runCLI("process", "-l", "eng", "-o", out, testenv.Testdata("phototest.tif")); code != 0 {
+		t.Fatalf("rerun: exit %d: %s", code, stderr)
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".partial") {
+			t.Errorf("left behind after the rerun: %s", e.Name())
+		}
+	}
 }

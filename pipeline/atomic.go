@@ -21,6 +21,7 @@ func newAtomicFile(path string) (*atomicFile, error) {
 	if dir == "" {
 		dir = "."
 	}
+	removeStale(dir, base)
 	f, err := os.CreateTemp(dir, "."+base+".*.partial")
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -28,7 +29,36 @@ func newAtomicFile(path string) (*atomicFile, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	lock(f) // held while we write: see removeStale
 	return &atomicFile{File: f, path: path}, nil
+}
+
+// removeStale deletes the temporary files that runs killed while writing
+// the same output left behind. A run holds a lock on its temporary file
+// until it ends, so a file whose lock can be taken belongs to nobody.
+func removeStale(dir, base string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "."+escapeGlob(base)+".*.partial"))
+	for _, p := range old {
+		f, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		if lock(f) {
+			os.Remove(p)
+		}
+		f.Close()
+	}
+}
+
+func escapeGlob(s string) string {
+	r := make([]rune, 0, len(s))
+	for _, c := range s {
+		if c == '*' || c == '?' || c == '[' || c == '\\' {
+			r = append(r, '\\')
+		}
+		r = append(r, c)
+	}
+	return string(r)
 }
 
 // commit makes the file durable and puts it at its path: without force it

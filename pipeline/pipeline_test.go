@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/demat-app/demat/internal/testenv"
@@ -200,4 +201,32 @@ func TestCancel(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 	noLeftovers(t, dir)
+}
+
+// Temporary files of dead runs are removed; those of live runs are not.
+func TestStalePartials(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.pdf")
+	dead := filepath.Join(dir, ".out.pdf.111.partial")
+	os.WriteFile(dead, []byte("%PDF-1.7 half"), 0o644)
+	live := filepath.Join(dir, ".out.pdf.222.partial")
+	os.WriteFile(live, []byte("%PDF-1.7 busy"), 0o644)
+	f, err := os.Open(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// Locks conflict between separate opens, so this stands for a live run.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.Process(context.Background(), []string{testenv.Testdata("phototest.tif")}, out, pipeline.Options{Languages: []string{"eng"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); err == nil {
+		t.Error("the dead run's file is still there")
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Error("the live run's file was removed")
+	}
 }
