@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,13 +15,7 @@ import (
 	"github.com/demat-app/demat/pipeline"
 )
 
-func TestMain(m *testing.M) {
-	if err := ocr.EnsureThreadLimit(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testenv.Main(m, ocr.EnsureThreadLimit) }
 
 func TestMakePDF(t *testing.T) {
 	test.NewTempApp(t)

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/demat-app/demat/internal/raster"
 )
 
 // Image is one page handed to an Engine: encoded bytes in a format
@@ -95,48 +96,8 @@ func ParseLanguages(s string) ([]string, error) {
 func EncodePNM(img image.Image) []byte {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	switch m := img.(type) {
-	case *image.Gray:
-		out := make([]byte, 0, 32+w*h)
-		out = fmt.Appendf(out, "P5\n%d %d\n255\n", w, h)
-		for y := 0; y < h; y++ {
-			off := (b.Min.Y+y-m.Rect.Min.Y)*m.Stride + (b.Min.X - m.Rect.Min.X)
-			out = append(out, m.Pix[off:off+w]...)
-		}
-		return out
+	if g, ok := img.(*image.Gray); ok {
+		return raster.AppendGray(fmt.Appendf(make([]byte, 0, 32+w*h), "P5\n%d %d\n255\n", w, h), g)
 	}
-	out := make([]byte, 0, 32+3*w*h)
-	out = fmt.Appendf(out, "P6\n%d %d\n255\n", w, h)
-	switch m := img.(type) {
-	case *image.YCbCr:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				r, g, bl := color.YCbCrToRGB(m.Y[m.YOffset(x, y)], m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)])
-				out = append(out, r, g, bl)
-			}
-		}
-		return out
-	case *image.NRGBA:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, y):][:4*w]
-			for x := 0; x < 4*w; x += 4 {
-				a := uint32(row[x+3])
-				out = append(out, onWhite(row[x], a), onWhite(row[x+1], a), onWhite(row[x+2], a))
-			}
-		}
-		return out
-	}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, a := img.At(x, y).RGBA()
-			// Premultiplied: the missing coverage is white paper.
-			out = append(out, byte((r+0xffff-a)>>8), byte((g+0xffff-a)>>8), byte((bl+0xffff-a)>>8))
-		}
-	}
-	return out
-}
-
-// onWhite composites a non-premultiplied sample of alpha a on white.
-func onWhite(c uint8, a uint32) byte {
-	return byte((uint32(c)*a + 255*(255-a) + 127) / 255)
+	return raster.AppendRGB(fmt.Appendf(make([]byte, 0, 32+3*w*h), "P6\n%d %d\n255\n", w, h), img)
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 
 	"github.com/klauspost/compress/zlib"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/demat-app/demat/internal/raster"
 	"github.com/demat-app/demat/scan"
 )
 
@@ -136,54 +138,14 @@ func rawPixels(img image.Image) ([]byte, types.Name, int) {
 		if bilevel(g) {
 			return packBits(g), "DeviceGray", 1
 		}
-		out := make([]byte, 0, w*h)
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			o := g.PixOffset(b.Min.X, y)
-			out = append(out, g.Pix[o:o+w]...)
-		}
-		return out, "DeviceGray", 8
+		return raster.AppendGray(make([]byte, 0, w*h), g), "DeviceGray", 8
 	}
 	if p, ok := img.(*image.Paletted); ok && greyPalette(p.Palette) {
 		g := image.NewGray(b)
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				g.Pix[g.PixOffset(x, y)] = color.GrayModel.Convert(p.At(x, y)).(color.Gray).Y
-			}
-		}
+		draw.Draw(g, b, p, b.Min, draw.Src)
 		return rawPixels(g)
 	}
-	out := make([]byte, 0, 3*w*h)
-	switch m := img.(type) {
-	case *image.YCbCr:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				r, g, bl := color.YCbCrToRGB(m.Y[m.YOffset(x, y)], m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)])
-				out = append(out, r, g, bl)
-			}
-		}
-	case *image.NRGBA:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, y):]
-			for x := 0; x < w; x++ {
-				px := row[4*x : 4*x+4]
-				a := uint32(px[3])
-				out = append(out, onWhite(px[0], a), onWhite(px[1], a), onWhite(px[2], a))
-			}
-		}
-	default:
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				r, g, bl, a := img.At(x, y).RGBA()
-				// Premultiplied: adding the missing coverage as white.
-				out = append(out, byte((r+0xffff-a)>>8), byte((g+0xffff-a)>>8), byte((bl+0xffff-a)>>8))
-			}
-		}
-	}
-	return out, "DeviceRGB", 8
-}
-
-func onWhite(c uint8, a uint32) byte {
-	return byte((uint32(c)*a + 255*(255-a) + 127) / 255)
+	return raster.AppendRGB(make([]byte, 0, 3*w*h), img), "DeviceRGB", 8
 }
 
 func bilevel(g *image.Gray) bool {

@@ -3,7 +3,6 @@ package pipeline_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,13 +15,7 @@ import (
 	"github.com/demat-app/demat/pipeline"
 )
 
-func TestMain(m *testing.M) {
-	if err := ocr.EnsureThreadLimit(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testenv.Main(m, ocr.EnsureThreadLimit) }
 
 // noLeftovers fails when dir holds anything but the names given.
 func noLeftovers(t *testing.T, dir string, want ...string) {

@@ -4,6 +4,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -104,4 +105,14 @@ func TempCopy(t testing.TB, fixture, dir, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Main runs a package's tests once setup (ocr.EnsureThreadLimit, for
+// packages that recognise pages) has succeeded: call it from TestMain.
+func Main(m *testing.M, setup func() error) {
+	if err := setup(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
 }
