@@ -35,9 +35,18 @@ type usageError struct{ error }
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	root := newRootCmd(logger)
+	var verbose bool
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log what demat does, page by page, on standard error")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if verbose {
+			level.Set(slog.LevelDebug)
+		}
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -148,11 +148,15 @@ func Process(ctx context.Context, inputs []string, out string, opt Options) (*Re
 			return fmt.Errorf("%s: %w", out, err)
 		}
 		if textOut != nil {
+			var b []byte
 			if j.n > 0 {
-				textOut.Write([]byte{'\f'})
+				b = append(b, '\f')
 			}
 			if j.text != nil {
-				textOut.Write([]byte(j.text.Text()))
+				b = append(b, j.text.Text()...)
+			}
+			if _, err := textOut.Write(b); err != nil {
+				return fmt.Errorf("%s: %w", opt.Sidecar, err)
 			}
 		}
 		res.Pages++
@@ -164,6 +168,12 @@ func Process(ctx context.Context, inputs []string, out string, opt Options) (*Re
 			opt.Progress(Event{Stage: StageWrite, Page: j.n + 1, Done: res.Pages, Warning: m})
 		}
 		opt.Progress(Event{Stage: StageWrite, Page: j.n + 1, Done: res.Pages, Text: j.page.Source})
+		words := 0
+		if j.text != nil {
+			words = j.text.WordCount()
+		}
+		opt.Logger.Debug("page written", "doc", out, "page", j.n+1, "source", j.page.Source,
+			"width", j.page.Width, "height", j.page.Height, "dpi", j.page.YDPI, "words", words)
 		return nil
 	}); err != nil {
 		return nil, err

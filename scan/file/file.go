@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,9 +165,9 @@ func (r *reader) resolve(p *scan.Page, xdpi, ydpi float64) {
 	case r.opt.DPI > 0:
 		p.XDPI, p.YDPI = r.opt.DPI, r.opt.DPI
 	case credible(xdpi) && credible(ydpi):
-		p.XDPI, p.YDPI = xdpi, ydpi
+		p.XDPI, p.YDPI = tidy(xdpi), tidy(ydpi)
 	case credible(xdpi):
-		p.XDPI, p.YDPI = xdpi, xdpi
+		p.XDPI, p.YDPI = tidy(xdpi), tidy(xdpi)
 	default:
 		p.XDPI, p.YDPI = r.opt.FallbackDPI, r.opt.FallbackDPI
 		p.GuessedDPI = true
@@ -175,6 +176,15 @@ func (r *reader) resolve(p *scan.Page, xdpi, ydpi float64) {
 }
 
 func credible(dpi float64) bool { return dpi >= minDPI && dpi <= maxDPI }
+
+// tidy rounds a resolution stored in other units (118.11 px/cm is
+// 299.9994 dpi) back to the whole number the scanner was set to.
+func tidy(dpi float64) float64 {
+	if r := math.Round(dpi); math.Abs(dpi-r) < 0.01 {
+		return r
+	}
+	return dpi
+}
 
 func (r *reader) source(page, pages int) string {
 	if pages > 1 {
