@@ -106,6 +106,11 @@ func ParseHOCR(data []byte) (*Result, error) {
 			case class == "ocrx_word" && word != nil:
 				word.Text = wordText.String()
 				if strings.TrimSpace(word.Text) != "" {
+					if line == nil {
+						// Broken nesting closed the line inside the word:
+						// keep the word on a line of its own.
+						line = &Line{Dir: paraDir, Block: block, Para: para}
+					}
 					if line.Box == (Box{}) {
 						line.Box = word.Box
 					}
