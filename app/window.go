@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -184,7 +185,7 @@ func (v *View) finish(res *pipeline.Result, err error) {
 	v.progress.Stop()
 	v.progress.Hide()
 	switch {
-	case err == context.Canceled:
+	case errors.Is(err, context.Canceled):
 		v.status.SetText("Cancelled. Nothing was written.")
 	case err != nil:
 		v.status.SetText("Failed: " + err.Error())

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,6 +51,32 @@ func TestMakePDF(t *testing.T) {
 	}
 	if v.run.Disabled() || !v.cancel.Disabled() {
 		t.Error("after the run, Make PDF should be enabled again and Cancel disabled")
+	}
+}
+
+func TestCancel(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	started := make(chan struct{})
+	v := NewView(w, func(ctx context.Context, in []string, out string, opt pipeline.Options) (*pipeline.Result, error) {
+		close(started)
+		<-ctx.Done() // the real pipeline stops on cancel with this error
+		return pipeline.Process(ctx, in, out, opt)
+	}, nil)
+	v.AddFiles(testenv.Testdata("phototest.tif"))
+	out := filepath.Join(t.TempDir(), "out.pdf")
+	v.Start(out, false)
+	<-started
+	v.Cancel()
+	v.Wait()
+	if s := v.Status(); !strings.HasPrefix(s, "Cancelled") {
+		t.Errorf("status %q after Cancel", s)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a cancelled job wrote its output")
+	}
+	if v.run.Disabled() || !v.cancel.Disabled() {
+		t.Error("after Cancel, Make PDF should be enabled again and Cancel disabled")
 	}
 }
 

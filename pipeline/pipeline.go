@@ -101,6 +101,9 @@ type job struct {
 // sidecar path) and the error names the input and what to do.
 func Process(ctx context.Context, inputs []string, out string, opt Options) (*Result, error) {
 	start := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	opt.applyDefaults(out)
 	files, err := file.Expand(inputs)
 	if err != nil {
