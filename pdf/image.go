@@ -1,7 +1,6 @@
 package pdf
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -11,6 +10,7 @@ import (
 	"github.com/klauspost/compress/zlib"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/demat-app/demat/internal/pngchunk"
 	"github.com/demat-app/demat/internal/raster"
 	"github.com/demat-app/demat/scan"
 )
@@ -80,26 +80,23 @@ func imageDict(w, h int, cs types.Object, bpc int, filter string, parms types.Di
 // filter with PNG predictors reads IDAT directly.
 func pngImage(o *scan.Encoded) (*Image, error) {
 	var idat, plte []byte
-	var colorType byte
-	d := o.Data
-	for i := 8; i+8 <= len(d); {
-		n := int(binary.BigEndian.Uint32(d[i:]))
-		if n < 0 || i+12+n > len(d) {
-			return nil, errors.New("png chunk past the end")
-		}
-		c := d[i+8 : i+8+n]
-		switch string(d[i+4 : i+8]) {
+	colorType := byte(255)
+	err := pngchunk.Walk(o.Data, func(c pngchunk.Chunk) error {
+		switch c.Type {
 		case "IHDR":
-			if n < 13 {
-				return nil, errors.New("short png header")
+			if len(c.Data) < 13 {
+				return errors.New("short png header")
 			}
-			colorType = c[9]
+			colorType = c.Data[9]
 		case "PLTE":
-			plte = c
+			plte = c.Data
 		case "IDAT":
-			idat = append(idat, c...)
+			idat = append(idat, c.Data...)
 		}
-		i += 12 + n
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	var cs types.Object
 	colors := 1

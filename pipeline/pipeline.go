@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -50,7 +51,8 @@ func (o *Options) applyDefaults(out string) {
 		o.Languages = ocr.DefaultLanguages
 	}
 	if o.Jobs <= 0 {
-		o.Jobs = defaultJobs()
+		// One Tesseract per core: OpenMP is off, so a page uses one.
+		o.Jobs = runtime.NumCPU()
 	}
 	if o.PDF.Title == "" {
 		o.PDF.Title = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))

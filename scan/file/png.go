@@ -3,11 +3,12 @@ package file
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"hash/crc32"
 	"image"
 	"image/png"
 
+	"github.com/demat-app/demat/internal/pngchunk"
 	"github.com/demat-app/demat/scan"
 )
 
@@ -23,42 +24,40 @@ type pngInfo struct {
 
 func parsePNGHeader(data []byte) (pngInfo, error) {
 	var info pngInfo
-	i := 8
 	seenIHDR := false
-	for i+8 <= len(data) {
-		n := int(binary.BigEndian.Uint32(data[i:]))
-		typ := string(data[i+4 : i+8])
-		if n < 0 || i+12+n > len(data) {
-			return info, fmt.Errorf("%w: PNG chunk %q runs past the end of the file", scan.ErrCorrupt, typ)
-		}
-		c := data[i+8 : i+8+n]
-		switch typ {
+	err := pngchunk.Walk(data, func(c pngchunk.Chunk) error {
+		switch c.Type {
 		case "IHDR":
-			if n < 13 {
-				return info, fmt.Errorf("%w: short PNG header", scan.ErrCorrupt)
+			if len(c.Data) < 13 {
+				return fmt.Errorf("%w: short PNG header", scan.ErrCorrupt)
 			}
-			info.width = int(binary.BigEndian.Uint32(c))
-			info.height = int(binary.BigEndian.Uint32(c[4:]))
-			info.depth = int(c[8])
-			info.colorType = int(c[9])
-			info.interlaced = c[12] != 0
+			info.width = int(binary.BigEndian.Uint32(c.Data))
+			info.height = int(binary.BigEndian.Uint32(c.Data[4:]))
+			info.depth = int(c.Data[8])
+			info.colorType = int(c.Data[9])
+			info.interlaced = c.Data[12] != 0
 			seenIHDR = true
 		case "pHYs":
-			if n >= 9 && c[8] == 1 { // pixels per metre
-				info.xdpi = float64(binary.BigEndian.Uint32(c)) * 0.0254
-				info.ydpi = float64(binary.BigEndian.Uint32(c[4:])) * 0.0254
+			if len(c.Data) >= 9 && c.Data[8] == 1 { // pixels per metre
+				info.xdpi = float64(binary.BigEndian.Uint32(c.Data)) * 0.0254
+				info.ydpi = float64(binary.BigEndian.Uint32(c.Data[4:])) * 0.0254
 			}
 		case "tRNS":
 			info.transparent = true
 		case "IDAT", "IEND":
 			if !seenIHDR {
-				return info, fmt.Errorf("%w: PNG without a header", scan.ErrCorrupt)
+				return fmt.Errorf("%w: PNG without a header", scan.ErrCorrupt)
 			}
-			return info, nil
+			return pngchunk.Stop
 		}
-		i += 12 + n
-	}
-	if !seenIHDR {
+		return nil
+	})
+	switch {
+	case errors.Is(err, scan.ErrCorrupt):
+		return info, err
+	case err != nil:
+		return info, fmt.Errorf("%w: %v", scan.ErrCorrupt, err)
+	case !seenIHDR:
 		return info, fmt.Errorf("%w: PNG ends before its header", scan.ErrCorrupt)
 	}
 	return info, nil
@@ -67,21 +66,24 @@ func parsePNGHeader(data []byte) (pngInfo, error) {
 // checkPNG walks every chunk, checking its CRC, up to IEND: a file cut
 // short or damaged in transit fails here, before any pixel is decoded.
 func checkPNG(data []byte) error {
-	for i := 8; i+12 <= len(data); {
-		n := int(binary.BigEndian.Uint32(data[i:]))
-		if n < 0 || i+12+n > len(data) {
-			break
+	complete := false
+	err := pngchunk.Walk(data, func(c pngchunk.Chunk) error {
+		if !c.Valid() {
+			return fmt.Errorf("%w: PNG chunk %q is damaged (checksum): scan or copy the file again", scan.ErrCorrupt, c.Type)
 		}
-		body := data[i+4 : i+8+n]
-		if crc32.ChecksumIEEE(body) != binary.BigEndian.Uint32(data[i+8+n:]) {
-			return fmt.Errorf("%w: PNG chunk %q is damaged (checksum): scan or copy the file again", scan.ErrCorrupt, body[:4])
+		if c.Type == "IEND" {
+			complete = true
+			return pngchunk.Stop
 		}
-		if string(body[:4]) == "IEND" {
-			return nil
-		}
-		i += 12 + n
+		return nil
+	})
+	if errors.Is(err, scan.ErrCorrupt) {
+		return err
 	}
-	return fmt.Errorf("%w: the PNG stops before its end: scan or copy the file again", scan.ErrCorrupt)
+	if !complete {
+		return fmt.Errorf("%w: the PNG stops before its end: scan or copy the file again", scan.ErrCorrupt)
+	}
+	return nil
 }
 
 // embeddable tells whether a PDF can take the file's compressed pixels as

@@ -1,5 +1,0 @@
-package pipeline
-
-import "runtime"
-
-func defaultJobs() int { return runtime.NumCPU() }
