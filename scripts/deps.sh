@@ -10,9 +10,13 @@ build=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-ara tesseract-ocr-osd
   # Fyne (OpenGL + X11 + Wayland)
   libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev
+  # SANE scanners (libsane1 brings the backends, the test backend among them)
+  libsane-dev libsane1
 )
 test=(
   poppler-utils qpdf
+  # scanimage, to compare demat with SANE's own front end when a device misbehaves
+  sane-utils
 )
 bench=(
   ocrmypdf time
