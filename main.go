@@ -55,13 +55,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	var ue usageError
-	if errors.As(err, &ue) {
+	var ee exitError
+	switch {
+	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "demat: %v\nRun 'demat help' for usage.\n", err)
 		return 2
-	}
-	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		fmt.Fprintln(stderr, "demat: interrupted; nothing was written")
 		return 1
+	case errors.As(err, &ee):
+		fmt.Fprintf(stderr, "demat: %v\n", err)
+		return ee.code
 	}
 	fmt.Fprintf(stderr, "demat: %v\n", err)
 	return 1
@@ -86,7 +90,7 @@ Run without a command to open the window.`,
 	}
 	root.SetVersionTemplate("demat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newProcessCmd(logger))
+	root.AddCommand(newProcessCmd(logger), newScanCmd(logger), newDevicesCmd(logger), newWatchCmd(logger))
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

@@ -100,17 +100,70 @@ type job struct {
 
 // Process reads every input, recognises each page and writes one
 // searchable PDF to out. On any error nothing is left at out (nor at the
-// sidecar path) and the error names the input and what to do.
+// sidecar path) and the error names the input and what to do: the inputs
+// are still on disk, so nothing is lost.
 func Process(ctx context.Context, inputs []string, out string, opt Options) (*Result, error) {
-	start := time.Now()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	opt.applyDefaults(out)
 	files, err := file.Expand(inputs)
 	if err != nil {
 		return nil, err
 	}
+	read := func(ctx context.Context, emit func(scan.Page) error) error {
+		return file.Read(ctx, files, file.Options{DPI: opt.DPI}, emit)
+	}
+	return build(ctx, read, out, opt, false)
+}
+
+// Scan runs one scan job on dev and writes its pages as one searchable
+// PDF to out, recognising each page while the next is being scanned.
+//
+// A scanned page exists nowhere else, so when the device fails after some
+// pages (a jam at page 7), those pages are recognised and written to out
+// all the same, and Scan returns the Result with a *SourceError saying
+// after which page the device failed and why. When it fails before the
+// first page, nothing is written.
+func Scan(ctx context.Context, src scan.Source, dev scan.Device, sopt scan.Options, out string, opt Options) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	read := func(ctx context.Context, emit func(scan.Page) error) error {
+		return src.Scan(ctx, dev, sopt, func(p scan.Page) error {
+			if opt.DPI > 0 {
+				p.XDPI, p.YDPI, p.GuessedDPI = opt.DPI, opt.DPI, false
+			}
+			return emit(p)
+		})
+	}
+	return build(ctx, read, out, opt, true)
+}
+
+// SourceError reports a source that failed after delivering Pages pages,
+// which were written.
+type SourceError struct {
+	Pages int
+	Err   error
+}
+
+func (e *SourceError) Error() string {
+	if e.Pages == 0 {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("stopped after page %d: %v (the %d pages scanned before are in the PDF)", e.Pages, e.Err, e.Pages)
+}
+
+func (e *SourceError) Unwrap() error { return e.Err }
+
+// readFunc delivers pages in order, as scan.Source.Scan does.
+type readFunc func(ctx context.Context, emit func(scan.Page) error) error
+
+// build recognises the pages read delivers and writes them to out. With
+// keep, a failure of read after some pages still writes those pages (see
+// Scan).
+func build(ctx context.Context, read readFunc, out string, opt Options, keep bool) (*Result, error) {
+	start := time.Now()
+	opt.applyDefaults(out)
 	for _, p := range []string{out, opt.Sidecar} {
 		if p == "" || opt.Force {
 			continue
@@ -122,6 +175,7 @@ func Process(ctx context.Context, inputs []string, out string, opt Options) (*Re
 
 	engine := opt.Engine
 	if engine == nil {
+		var err error
 		engine, err = ocr.NewTesseract(ocr.Options{Languages: opt.Languages, Workers: opt.Jobs})
 		if err != nil {
 			return nil, err
@@ -147,7 +201,7 @@ func Process(ctx context.Context, inputs []string, out string, opt Options) (*Re
 	}
 
 	res := &Result{Output: out}
-	if err := run(ctx, files, engine, opt, func(j *job) error {
+	srcErr, err := run(ctx, read, keep, engine, opt, func(j *job) error {
 		pw, ph := j.page.Size()
 		if err := w.AddEncodedPage(j.image, pw, ph, j.text); err != nil {
 			return fmt.Errorf("%s: %w", out, err)
@@ -180,8 +234,12 @@ func Process(ctx context.Context, inputs []string, out string, opt Options) (*Re
 		opt.Logger.Debug("page written", "doc", out, "page", j.n+1, "source", j.page.Source,
 			"width", j.page.Width, "height", j.page.Height, "dpi", j.page.YDPI, "words", words)
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
+	}
+	if srcErr != nil && res.Pages == 0 {
+		return nil, srcErr
 	}
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("%s: %w", out, err)
@@ -199,19 +257,29 @@ func Process(ctx context.Context, inputs []string, out string, opt Options) (*Re
 	}
 	res.Elapsed = time.Since(start)
 	opt.Progress(Event{Stage: StageDone, Done: res.Pages, Total: res.Pages, Text: out})
+	if srcErr != nil {
+		return res, &SourceError{Pages: res.Pages, Err: srcErr}
+	}
 	return res, nil
 }
 
-// run streams pages from the files through OCR to write, which is called
-// in page order on the calling goroutine. At most a fixed window of pages
-// is between reading and writing at any time.
-func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, write func(*job) error) error {
+// run streams pages from read through OCR to write, which is called in
+// page order on the calling goroutine. At most a fixed window of pages is
+// between reading and writing at any time. With keep, an error of read
+// itself does not stop the pages read before it: they are written, and
+// the error is returned as srcErr.
+func run(ctx context.Context, read readFunc, keep bool, engine ocr.Engine, opt Options, write func(*job) error) (srcErr error, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// A page in flight holds its file, its encoded image and its text, not
 	// its pixels, so the window can be wide enough that one slow page does
 	// not leave the other workers idle while pages after it wait for it.
 	window := max(8, 4*opt.Jobs)
+	if keep {
+		// A scanner must not wait for OCR: a feeder left waiting can time
+		// out or jam. Scanned pages wait here instead, up to a bound.
+		window = max(window, 64)
+	}
 	slots := make(chan struct{}, window) // one token per page in flight
 	todo := newQueue(window)
 	done := make(chan *job, window)
@@ -220,7 +288,7 @@ func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, wr
 	g.Go(func() error {
 		defer todo.close()
 		n := 0
-		return file.Read(gctx, files, file.Options{DPI: opt.DPI}, func(p scan.Page) error {
+		err := read(gctx, func(p scan.Page) error {
 			select {
 			case slots <- struct{}{}:
 			case <-gctx.Done():
@@ -232,6 +300,12 @@ func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, wr
 			todo.push(j) // never blocks: the slot taken above bounds the queue
 			return nil
 		})
+		if err != nil && keep && gctx.Err() == nil {
+			// The source failed by itself: finish the pages it gave.
+			srcErr = err
+			return nil
+		}
+		return err
 	})
 	workers := errgroup.Group{}
 	for i := 0; i < opt.Jobs; i++ {
@@ -287,15 +361,15 @@ func run(ctx context.Context, files []string, engine ocr.Engine, opt Options, wr
 	}
 	gerr := g.Wait()
 	if werr != nil {
-		return werr
+		return nil, werr
 	}
 	if gerr != nil {
 		if ctx.Err() != nil && errors.Is(gerr, context.Canceled) {
-			return context.Cause(ctx)
+			return nil, context.Cause(ctx)
 		}
-		return gerr
+		return nil, gerr
 	}
-	return nil
+	return srcErr, nil
 }
 
 // recognise runs OCR on one page. A page whose recognition times out is

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/demat-app/demat/internal/natsort"
 	"github.com/demat-app/demat/scan"
 )
 
@@ -73,7 +74,7 @@ func Expand(inputs []string) ([]string, error) {
 			}
 			names = append(names, n)
 		}
-		SortNatural(names)
+		natsort.Sort(names)
 		if len(names) == 0 {
 			return nil, fmt.Errorf("%s: folder holds no PNG, JPEG, TIFF or PDF file", in)
 		}

@@ -235,14 +235,6 @@ func TestFolderNaturalOrder(t *testing.T) {
 	}
 }
 
-func TestSortNatural(t *testing.T) {
-	in := []string{"scan 10.png", "scan 9.png", "Scan 1.png", "scan 009b.png", "a", "scan 1.png"}
-	file.SortNatural(in)
-	if got := strings.Join(in, "|"); got != "a|Scan 1.png|scan 1.png|scan 9.png|scan 009b.png|scan 10.png" {
-		t.Errorf("SortNatural = %s", got)
-	}
-}
-
 func TestBadInput(t *testing.T) {
 	dir := t.TempDir()
 	jpg := a4JPEG(t)

@@ -1,14 +1,17 @@
-package file
+// Package natsort orders names the way people number pages.
+package natsort
 
 import "sort"
 
-// SortNatural sorts names the way people number pages: "p2" before "p10",
+// Sort sorts names the way people number pages: "p2" before "p10",
 // then byte order for ties.
-func SortNatural(names []string) {
-	sort.SliceStable(names, func(i, j int) bool { return naturalLess(names[i], names[j]) })
+func Sort(names []string) {
+	sort.SliceStable(names, func(i, j int) bool { return Less(names[i], names[j]) })
 }
 
-func naturalLess(a, b string) bool {
+// Less reports whether a comes before b: runs of digits compare as
+// numbers, letters without regard to case.
+func Less(a, b string) bool {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		ca, cb := a[i], b[j]
