@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/demat-app/demat/pipeline"
+	"github.com/demat-app/demat/scan"
+)
+
+// exitDevice is the exit status of a scan the device stopped: the pages
+// scanned before are in the output.
+const exitDevice = 3
+
+// exitError carries an exit status other than 1.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+func newScanCmd(logger *slog.Logger) *cobra.Command {
+	var (
+		d                    docFlags
+		cfg                  driverConfig
+		device, source, mode string
+		resolution, pages    int
+		devOptions           []string
+	)
+	cmd := &cobra.Command{
+		Use:   "scan --device ID [flags] -o OUT.pdf",
+		Short: "Scan pages from a scanner into one searchable PDF",
+		Long: `Scans from the device (an ID from 'demat devices') and writes one searchable
+PDF, recognising each page while the next one is being scanned.
+
+With --source feeder (or duplex) every sheet in the feeder is scanned; an
+empty feeder at the end is the normal end of the job. When the scanner
+stops on an error (a paper jam, an open cover, a lost connection), the pages
+scanned before it are written to the output all the same, demat says what
+happened after which page and what to do, and exits with status 3.`,
+		Example: `  demat scan --device sane:test:0 --source feeder -o mail.pdf
+  demat scan --device escl:http://192.168.1.20/eSCL --source duplex --mode gray -o contract.pdf
+  demat scan --device sane:genesys:libusb:001:004 --resolution 300 --option brightness=10 -o page.pdf`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if device == "" {
+				return usageError{fmt.Errorf("no device: add --device ID (run 'demat devices' to list them)")}
+			}
+			opt, err := d.options(cmd, logger)
+			if err != nil {
+				return err
+			}
+			sopt := scan.Options{Resolution: resolution, Pages: pages}
+			if source != "" {
+				if sopt.Input, err = scan.ParseInput(source); err != nil {
+					return usageError{err}
+				}
+			}
+			if mode != "" {
+				if sopt.Mode, err = scan.ParseMode(mode); err != nil {
+					return usageError{err}
+				}
+			}
+			if resolution < 0 || resolution > 4800 {
+				return usageError{fmt.Errorf("--resolution %d is out of range (1–4800)", resolution)}
+			}
+			if pages < 0 {
+				return usageError{fmt.Errorf("--pages %d: give a number of pages, or 0 for all", pages)}
+			}
+			for _, o := range devOptions {
+				do, err := scan.ParseDeviceOption(o)
+				if err != nil {
+					return usageError{err}
+				}
+				sopt.DeviceOptions = append(sopt.DeviceOptions, do)
+			}
+			cfg.dpi = d.dpi
+			dev, src, err := deviceFor(device, sources(cfg, logger))
+			if err != nil {
+				return err
+			}
+			res, err := pipeline.Scan(cmd.Context(), src, dev, sopt, d.out, opt)
+			var se *pipeline.SourceError
+			switch {
+			case err == nil:
+				return d.report(cmd, res, nil)
+			case errors.As(err, &se) && res != nil:
+				if rerr := d.report(cmd, res, err); rerr != nil {
+					return rerr
+				}
+				return exitError{exitDevice, fmt.Errorf("%s: the scanner %w", dev.Name, err)}
+			case scan.AsDeviceError(err) != nil:
+				return exitError{exitDevice, fmt.Errorf("%s: %w (nothing was written)", dev.Name, err)}
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&device, "device", "d", "", "scanner `ID`, as 'demat devices' lists it (sane:…, escl:URL, file:PATH)")
+	f.StringVar(&source, "source", "", "where the paper is: flatbed, feeder or duplex (default: the device's first)")
+	f.IntVar(&resolution, "resolution", 0, "scan resolution in `dpi` (default 300, or the device's nearest)")
+	f.StringVar(&mode, "mode", "", "colour mode: color, gray or bw (default color)")
+	f.IntVar(&pages, "pages", 0, "stop after this many pages (default: all the feeder holds)")
+	f.StringArrayVar(&devOptions, "option", nil, "device-specific option `NAME=VALUE`, as scanimage takes them (repeatable)")
+	f.StringArrayVar(&cfg.escl, "escl", nil, "eSCL scanner `URL` to reach besides those discovered (repeatable)")
+	d.add(f, "override the resolution the pages are declared at (default: the scan resolution)")
+	return cmd
+}
