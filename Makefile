@@ -30,13 +30,15 @@ test: deps
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 bench: deps-bench build
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./ocr ./pdf ./scan/... ./pipeline
+	DEMAT_CORPUS=$(abspath $(CORPUS)) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./ocr ./pdf ./scan/... ./pipeline
 	$(GO) run ./bench/compare -demat $(BIN) -corpus $(CORPUS)
 
 lint: deps
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./scan/... ./pdf ./pipeline ./upload ./assets
+	# The pure-Go drivers build on every desktop OS.
+	for os in windows darwin; do GOOS=$$os CGO_ENABLED=0 $(GO) vet ./scan ./scan/file ./scan/escl/... ./scan/watch || exit 1; done
 
 # pdfcpu's command line, for checking PDFs by hand: bin/pdfcpu validate -m strict out.pdf
 tools:

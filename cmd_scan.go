@@ -93,9 +93,12 @@ happened after which page and what to do, and exits with status 3.`,
 				if rerr := d.report(cmd, res, err); rerr != nil {
 					return rerr
 				}
-				return exitError{exitDevice, fmt.Errorf("%s: the scanner %w", dev.Name, err)}
+				logger.Debug("scan stopped", "device", dev.ID, "page", se.Pages, "err", se.Err)
+				return exitError{exitDevice, fmt.Errorf("the scanner stopped after page %d: %s; the %s before are in %s",
+					se.Pages, plain(se.Err), count(se.Pages, "page"), res.Output)}
 			case scan.AsDeviceError(err) != nil:
-				return exitError{exitDevice, fmt.Errorf("%s: %w (nothing was written)", dev.Name, err)}
+				logger.Debug("scan failed", "device", dev.ID, "err", err)
+				return exitError{exitDevice, fmt.Errorf("%s: %s; nothing was written", dev.Name, plain(err))}
 			}
 			return err
 		},
@@ -110,4 +113,14 @@ happened after which page and what to do, and exits with status 3.`,
 	f.StringArrayVar(&cfg.escl, "escl", nil, "eSCL scanner `URL` to reach besides those discovered (repeatable)")
 	d.add(f, "override the resolution the pages are declared at (default: the scan resolution)")
 	return cmd
+}
+
+// plain gives the sentence of the shared device error err wraps, which
+// says what to do, without the driver's technical chain (logged with -v);
+// other errors as they are.
+func plain(err error) string {
+	if d := scan.AsDeviceError(err); d != nil {
+		return d.Error()
+	}
+	return err.Error()
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/demat-app/demat/scan"
+	"github.com/demat-app/demat/scan/escl"
 	"github.com/demat-app/demat/scan/file"
 )
 
@@ -18,6 +19,7 @@ type driverConfig struct {
 // sources lists the scanner drivers, in the order devices are listed.
 func sources(cfg driverConfig, logger *slog.Logger) map[string]scan.Source {
 	return map[string]scan.Source{
+		"escl": escl.New(escl.Options{Addresses: cfg.escl, Logger: logger}),
 		"file": &file.Source{Options: file.Options{DPI: cfg.dpi}},
 	}
 }
@@ -39,9 +41,16 @@ func deviceFor(id string, srcs map[string]scan.Source) (scan.Device, scan.Source
 		}
 		return scan.Device{}, nil, usageError{fmt.Errorf("device %q: IDs start with the driver (%s); run 'demat devices' to list them", id, strings.Join(names, ", "))}
 	}
-	if drv == "file" {
+	switch drv {
+	case "file":
 		dev, err := file.DeviceFor(strings.TrimPrefix(id, "file:"))
 		return dev, src, err
+	case "escl":
+		dev, err := escl.DeviceFor(id)
+		if err != nil {
+			return dev, src, usageError{err}
+		}
+		return dev, src, nil
 	}
 	return scan.Device{ID: id, Name: strings.TrimPrefix(id, drv+":"), Driver: drv}, src, nil
 }
