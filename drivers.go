@@ -8,6 +8,7 @@ import (
 	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/scan/escl"
 	"github.com/demat-app/demat/scan/file"
+	"github.com/demat-app/demat/scan/sane"
 )
 
 // driverConfig is what the command line says about devices.
@@ -19,6 +20,7 @@ type driverConfig struct {
 // sources lists the scanner drivers, in the order devices are listed.
 func sources(cfg driverConfig, logger *slog.Logger) map[string]scan.Source {
 	return map[string]scan.Source{
+		"sane": sane.New(sane.Options{Logger: logger}),
 		"escl": escl.New(escl.Options{Addresses: cfg.escl, Logger: logger}),
 		"file": &file.Source{Options: file.Options{DPI: cfg.dpi}},
 	}

@@ -16,12 +16,27 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/demat-app/demat/ocr"
+	"github.com/demat-app/demat/scan/sane"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
 var version = "dev"
 
 func main() {
+	// The SANE driver runs scanner backends in a child demat, so that a
+	// backend that crashes or hangs cannot take the program (or the pages
+	// already read) with it. The child neither re-executes itself nor
+	// parses flags.
+	if len(os.Args) == 2 && os.Args[1] == sane.ChildArg {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		err := sane.Serve(ctx, os.Stdin, os.Stdout)
+		stop()
+		if err != nil && ctx.Err() == nil {
+			fmt.Fprintln(os.Stderr, "demat:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if err := ocr.EnsureThreadLimit(); err != nil {
 		fmt.Fprintf(os.Stderr, "demat: cannot restart with OMP_THREAD_LIMIT=1 (%v); set it in the environment and run again\n", err)
 		os.Exit(1)

@@ -15,11 +15,16 @@ import (
 
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/ocr"
+	"github.com/demat-app/demat/scan/sane"
 )
 
 // TestMain doubles as the demat command when DEMAT_RUN_MAIN is set, so
 // tests can run it as a child process (and kill it).
 func TestMain(m *testing.M) {
+	if len(os.Args) == 2 && os.Args[1] == sane.ChildArg {
+		main() // the SANE driver's child process
+		return
+	}
 	if os.Getenv("DEMAT_RUN_MAIN") == "1" {
 		os.Args = append([]string{"demat"}, strings.Split(os.Getenv("DEMAT_ARGS"), "\x1f")...)
 		main()
