@@ -37,7 +37,10 @@ probed by address with --escl. The ID in the first column is what
 				Error string     `json:"error,omitempty"`
 			}
 			ctx := cmd.Context()
-			srcs := sources(cfg, logger)
+			srcs, err := sources(cfg, logger)
+			if err != nil {
+				return err
+			}
 			var list []entry
 			var problems []string
 			for _, name := range driverOrder {
@@ -101,7 +104,7 @@ probed by address with --escl. The ID in the first column is what
 	}
 	f := cmd.Flags()
 	f.BoolVar(&asJSON, "json", false, "print the devices and their capabilities as JSON")
-	f.StringArrayVar(&cfg.escl, "escl", nil, "also probe the eSCL scanner at this `URL` (repeatable), e.g. http://192.168.1.20/eSCL")
+	cfg.addFlags(f)
 	return cmd
 }
 

@@ -80,7 +80,11 @@ happened after which page and what to do, and exits with status 3.`,
 				sopt.DeviceOptions = append(sopt.DeviceOptions, do)
 			}
 			cfg.dpi = d.dpi
-			dev, src, err := deviceFor(device, sources(cfg, logger))
+			srcs, err := sources(cfg, logger)
+			if err != nil {
+				return err
+			}
+			dev, src, err := deviceFor(device, srcs)
 			if err != nil {
 				return err
 			}
@@ -110,7 +114,7 @@ happened after which page and what to do, and exits with status 3.`,
 	f.StringVar(&mode, "mode", "", "colour mode: color, gray or bw (default color)")
 	f.IntVar(&pages, "pages", 0, "stop after this many pages (default: all the feeder holds)")
 	f.StringArrayVar(&devOptions, "option", nil, "device-specific option `NAME=VALUE`, as scanimage takes them (repeatable)")
-	f.StringArrayVar(&cfg.escl, "escl", nil, "eSCL scanner `URL` to reach besides those discovered (repeatable)")
+	cfg.addFlags(f)
 	d.add(f, "override the resolution the pages are declared at (default: the scan resolution)")
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/demat-app/demat/internal/testenv"
+	"github.com/demat-app/demat/scan/escl"
 	"github.com/demat-app/demat/scan/escl/escltest"
 )
 
@@ -94,5 +95,25 @@ func TestESCLJamCLI(t *testing.T) {
 	pages := strings.Split(strings.TrimRight(testenv.PDFText(t, pdf), "\f"), "\f")
 	if len(pages) != 2 || !strings.Contains(pages[1], escltest.PageLabel(2)) {
 		t.Errorf("PDF pages %q, want the 2 pages before the jam", pages)
+	}
+}
+
+// A scanner's self-signed certificate is refused with its fingerprint and
+// the flag to pin it, and accepted once pinned.
+func TestESCLPinCLI(t *testing.T) {
+	srv := escltest.New(t, escltest.Config{TLS: true, Sheets: 1})
+	host := strings.TrimPrefix(strings.TrimSuffix(srv.URL, "/eSCL"), "https://")
+	fp := escl.Fingerprint(srv.Certificate)
+	pdf := filepath.Join(t.TempDir(), "out.pdf")
+	code, _, errOut := runCLI("scan", "--device", srv.ID, "-l", "eng", "-o", pdf)
+	if code == 0 || !strings.Contains(errOut, "--pin "+host+"="+fp) {
+		t.Fatalf("unpinned: exit %d, want a refusal saying how to pin: %s", code, errOut)
+	}
+	code, _, errOut = runCLI("scan", "--device", srv.ID, "--pin", host+"="+fp, "-l", "eng", "-o", pdf)
+	if code != 0 {
+		t.Fatalf("pinned: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := runCLI("scan", "--device", srv.ID, "--pin", "nonsense", "-o", pdf); code != 2 {
+		t.Errorf("bad --pin: exit %d: %s", code, errOut)
 	}
 }

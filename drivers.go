@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/scan/escl"
 	"github.com/demat-app/demat/scan/file"
@@ -14,16 +16,40 @@ import (
 // driverConfig is what the command line says about devices.
 type driverConfig struct {
 	escl []string // eSCL addresses to probe besides those discovered
+	pins []string // HOST:PORT=FINGERPRINT of self-signed eSCL devices to trust
 	dpi  float64  // forced resolution of file pages
 }
 
+// addFlags adds the flags that configure the drivers.
+func (c *driverConfig) addFlags(f *pflag.FlagSet) {
+	f.StringArrayVar(&c.escl, "escl", nil, "also reach the eSCL scanner at this `URL` (repeatable), e.g. http://192.168.1.20/eSCL")
+	f.StringArrayVar(&c.pins, "pin", nil, "trust the self-signed certificate of an eSCL scanner: `HOST:PORT=SHA256` (repeatable; the fingerprint is on the scanner's own page, and in demat's message)")
+}
+
+// pinMap checks and gathers the --pin flags.
+func (c *driverConfig) pinMap() (map[string]string, error) {
+	pins := map[string]string{}
+	for _, p := range c.pins {
+		host, fp, ok := strings.Cut(p, "=")
+		if !ok || host == "" || fp == "" {
+			return nil, usageError{fmt.Errorf("--pin %q: write it as HOST:PORT=FINGERPRINT", p)}
+		}
+		pins[host] = fp
+	}
+	return pins, nil
+}
+
 // sources lists the scanner drivers, in the order devices are listed.
-func sources(cfg driverConfig, logger *slog.Logger) map[string]scan.Source {
+func sources(cfg driverConfig, logger *slog.Logger) (map[string]scan.Source, error) {
+	pins, err := cfg.pinMap()
+	if err != nil {
+		return nil, err
+	}
 	return map[string]scan.Source{
 		"sane": sane.New(sane.Options{Logger: logger}),
-		"escl": escl.New(escl.Options{Addresses: cfg.escl, Logger: logger}),
+		"escl": escl.New(escl.Options{Addresses: cfg.escl, Pins: pins, Logger: logger}),
 		"file": &file.Source{Options: file.Options{DPI: cfg.dpi}},
-	}
+	}, nil
 }
 
 // driverOrder is the order in which devices are listed.

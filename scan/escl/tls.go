@@ -34,12 +34,12 @@ func (e *CertificateError) Error() string {
 	if e.Pinned != "" {
 		return fmt.Sprintf("the scanner at %s presents a certificate with fingerprint %s, not the pinned %s: "+
 			"it got a new one (after a reset or a firmware update) or another machine answers in its place; "+
-			"check the fingerprint on the scanner itself, then pin fingerprint %s in the settings",
-			e.Addr, e.Fingerprint, e.Pinned, e.Fingerprint)
+			"check the fingerprint on the scanner itself, then pin fingerprint %s instead (--pin %s=%s)",
+			e.Addr, e.Fingerprint, e.Pinned, e.Fingerprint, e.Addr, e.Fingerprint)
 	}
 	return fmt.Sprintf("the scanner at %s presents a certificate this computer does not trust (%v); "+
 		"scanners usually make their own: if the fingerprint on the scanner's own page matches, "+
-		"pin fingerprint %s for %s in the settings", e.Addr, e.Err, e.Fingerprint, e.Addr)
+		"pin fingerprint %s for %s (--pin %s=%s)", e.Addr, e.Err, e.Fingerprint, e.Addr, e.Addr, e.Fingerprint)
 }
 
 func (e *CertificateError) Unwrap() error { return e.Err }
