@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,13 @@ type docFlags struct {
 	dpi                       float64
 	jobs                      int
 	asJSON, force             bool
+	cleanSteps                string
+	noClean, removeBlank      bool
+	photo                     bool
 }
+
+// cleanSteps are the cleanup steps --clean can name.
+var cleanSteps = []string{"deskew", "rotate", "crop", "blank"}
 
 func (d *docFlags) add(f *pflag.FlagSet, dpiHelp string) {
 	f.StringVarP(&d.out, "output", "o", "", "output PDF `file` (required)")
@@ -30,6 +37,39 @@ func (d *docFlags) add(f *pflag.FlagSet, dpiHelp string) {
 	f.StringVar(&d.title, "title", "", "document title (default: the output file's name)")
 	f.BoolVar(&d.asJSON, "json", false, "print progress and the result as JSON lines on standard output")
 	f.BoolVarP(&d.force, "force", "f", false, "replace the output files if they exist")
+	f.StringVar(&d.cleanSteps, "clean", strings.Join(cleanSteps, ","), "page cleanup `steps` to do, joined by commas: deskew, rotate (upside-down and sideways pages), crop (dark borders, punch holes), blank (detect blank pages)")
+	f.BoolVar(&d.noClean, "no-clean", false, "no page cleanup: pages go into the PDF as they came")
+	f.BoolVar(&d.removeBlank, "remove-blank", false, "leave blank pages out (default: keep them, with a warning)")
+	f.BoolVar(&d.photo, "photo", false, "the pages are phone photos: find the sheet, flatten it to a rectangle and even out the lighting")
+}
+
+// cleanOptions reads --clean, --no-clean, --remove-blank and --photo.
+func (d *docFlags) cleanOptions(opt *pipeline.Options) error {
+	steps := map[string]bool{}
+	for _, s := range strings.Split(d.cleanSteps, ",") {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if s == "" {
+			continue
+		}
+		if !slices.Contains(cleanSteps, s) {
+			return usageError{fmt.Errorf("--clean: unknown step %q (steps: %s)", s, strings.Join(cleanSteps, ", "))}
+		}
+		steps[s] = true
+	}
+	if d.noClean && (d.photo || d.removeBlank) {
+		return usageError{fmt.Errorf("--no-clean turns off the cleanup that --photo and --remove-blank need")}
+	}
+	if d.removeBlank && !steps["blank"] {
+		return usageError{fmt.Errorf("--remove-blank needs the blank step in --clean")}
+	}
+	opt.NoClean = d.noClean
+	opt.RemoveBlank = d.removeBlank
+	opt.Clean.NoDeskew = !steps["deskew"]
+	opt.Clean.NoOrient = !steps["rotate"]
+	opt.Clean.NoCrop = !steps["crop"]
+	opt.Clean.NoBlank = !steps["blank"]
+	opt.Clean.Photo = d.photo
+	return nil
 }
 
 // options checks the flags and turns them into pipeline options whose
@@ -48,6 +88,9 @@ func (d *docFlags) options(cmd *cobra.Command, logger *slog.Logger) (pipeline.Op
 	enc := json.NewEncoder(cmd.OutOrStdout())
 	opt := pipeline.Options{
 		Languages: langs, Jobs: d.jobs, DPI: d.dpi, Sidecar: d.sidecar, Force: d.force, Logger: logger,
+	}
+	if err := d.cleanOptions(&opt); err != nil {
+		return pipeline.Options{}, err
 	}
 	opt.PDF.Title = d.title
 	opt.PDF.Producer = "demat " + version

@@ -18,6 +18,7 @@ import (
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/scan"
+	"github.com/demat-app/demat/scan/clean"
 	"github.com/demat-app/demat/scan/file"
 )
 
@@ -40,6 +41,15 @@ type Options struct {
 	// Progress, when set, is called with each event; calls never overlap
 	// (they may come from different goroutines) and must return quickly.
 	Progress func(Event)
+	// NoClean turns page cleanup off: pages go to OCR and into the PDF as
+	// they came.
+	NoClean bool
+	// Clean chooses the cleanup steps (the zero value does them all but
+	// perspective correction, which Clean.Photo asks for).
+	Clean clean.Options
+	// RemoveBlank drops the pages cleanup finds blank, with a warning for
+	// each; by default they are kept, with a warning.
+	RemoveBlank bool
 	// Engine, when set, is used instead of starting Tesseract (the caller
 	// keeps ownership). Tests use it to inject faults.
 	Engine ocr.Engine
@@ -78,8 +88,10 @@ func (o *Options) applyDefaults(out string) {
 
 // Result sums up a finished document.
 type Result struct {
-	Output   string
-	Pages    int
+	Output string
+	Pages  int
+	// Dropped counts the blank pages left out (Options.RemoveBlank).
+	Dropped  int
 	Words    int
 	Warnings []string
 	Elapsed  time.Duration
@@ -91,11 +103,15 @@ var ErrExists = errors.New("already exists: choose another name, or use --force 
 // job is one page on its way through the pipeline. It belongs to the
 // reader, then to one worker, then to the assembler.
 type job struct {
-	n     int // 0-based page index
-	page  scan.Page
-	image *pdf.Image // the page image as it goes into the PDF
-	text  *ocr.Result
-	warn  []string
+	n      int // 0-based page index
+	page   scan.Page
+	edits  clean.Edits   // what cleanup did to the page
+	report *clean.Report // what cleanup measured, nil without cleanup
+	drop   bool          // a blank page to leave out
+	cost   int           // pixels counted by the queue while recognised
+	image  *pdf.Image    // the page image as it goes into the PDF
+	text   *ocr.Result
+	warn   []string
 }
 
 // Process reads every input, recognises each page and writes one
@@ -201,7 +217,19 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 	}
 
 	res := &Result{Output: out}
-	srcErr, err := run(ctx, read, keep, engine, opt, func(j *job) error {
+	cl, err := newCleaner(opt)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.close()
+	srcErr, err := run(ctx, read, keep, engine, cl, opt, func(j *job) error {
+		if j.drop {
+			res.Dropped++
+			m := fmt.Sprintf("%s: blank page left out (--remove-blank)", j.page.Source)
+			res.Warnings = append(res.Warnings, m)
+			opt.Progress(Event{Stage: StageWrite, Page: j.n + 1, Done: res.Pages, Warning: m})
+			return nil
+		}
 		pw, ph := j.page.Size()
 		if err := w.AddEncodedPage(j.image, pw, ph, j.text); err != nil {
 			return fmt.Errorf("%s: %w", out, err)
@@ -241,6 +269,12 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 	if srcErr != nil && res.Pages == 0 {
 		return nil, srcErr
 	}
+	if res.Pages == 0 {
+		if res.Dropped > 0 {
+			return nil, fmt.Errorf("%s: every page was blank (%d left out); nothing was written: check the scan, or leave out --remove-blank", out, res.Dropped)
+		}
+		return nil, fmt.Errorf("%s: no page to write", out)
+	}
 	if err := w.Close(); err != nil {
 		return nil, fmt.Errorf("%s: %w", out, err)
 	}
@@ -268,7 +302,7 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 // between reading and writing at any time. With keep, an error of read
 // itself does not stop the pages read before it: they are written, and
 // the error is returned as srcErr.
-func run(ctx context.Context, read readFunc, keep bool, engine ocr.Engine, opt Options, write func(*job) error) (srcErr error, err error) {
+func run(ctx context.Context, read readFunc, keep bool, engine ocr.Engine, cl *cleaner, opt Options, write func(*job) error) (srcErr error, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// A page in flight holds its file, its encoded image and its text, not
@@ -311,10 +345,26 @@ func run(ctx context.Context, read readFunc, keep bool, engine ocr.Engine, opt O
 	for i := 0; i < opt.Jobs; i++ {
 		workers.Go(func() error {
 			for j := todo.pop(gctx); j != nil; j = todo.pop(gctx) {
-				err := recognise(gctx, engine, j)
+				err := cl.clean(gctx, j)
+				if err == nil {
+					if j.report != nil && j.report.Blank && opt.RemoveBlank {
+						j.drop = true
+					} else if err = recognise(gctx, engine, j); err == nil {
+						err = cl.check(gctx, engine, j)
+					}
+				}
 				todo.done(j)
 				if err != nil {
 					return err
+				}
+				if j.drop {
+					j.page = scan.Page{Source: j.page.Source}
+					select {
+					case done <- j:
+					case <-gctx.Done():
+						return gctx.Err()
+					}
+					continue
 				}
 				img, err := pdf.EncodeImage(&j.page)
 				if err != nil {

@@ -73,14 +73,15 @@ func (q *queue) pop(ctx context.Context) *job {
 	}
 	j := q.items[best]
 	q.items = append(q.items[:best], q.items[best+1:]...)
-	q.busy += j.pixels()
+	j.cost = j.pixels()
+	q.busy += j.cost
 	return j
 }
 
 // done says a page popped earlier is no longer being recognised.
 func (q *queue) done(j *job) {
 	q.mu.Lock()
-	q.busy -= j.pixels()
+	q.busy -= j.cost // cleanup may have cropped the page meanwhile
 	q.mu.Unlock()
 }
 
