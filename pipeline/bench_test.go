@@ -1,7 +1,9 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"context"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pipeline"
 	"github.com/demat-app/demat/scan"
+	"github.com/demat-app/demat/scan/clean"
 	"github.com/demat-app/demat/scan/file"
 )
 
@@ -96,4 +99,88 @@ func BenchmarkScanOverlap(b *testing.B) {
 	b.ReportMetric(tail.Seconds(), "tail-s")
 	b.ReportMetric(pageOCR.Seconds(), "page-ocr-s")
 	b.ReportMetric(tail.Seconds()/pageOCR.Seconds(), "tail/page-ocr")
+}
+
+// BenchmarkCleanupVsOCR measures, page by page on corpus scans (A4 and
+// Letter at 300 dpi), the cost of cleanup against that of recognising the
+// page, and reports medians: cleanup proper (deciding the edits and
+// rendering the page, clean.Auto + clean.Render) and all that cleaning
+// adds to a page in the pipeline (also decoding it, and re-encoding it
+// when it was edited). Needs the shared corpus (DEMAT_CORPUS).
+func BenchmarkCleanupVsOCR(b *testing.B) {
+	corpus := os.Getenv("DEMAT_CORPUS")
+	if corpus == "" {
+		corpus = filepath.Join("..", "..", "shared", "corpus")
+	}
+	pages, _ := filepath.Glob(filepath.Join(corpus, "03_french_tapuscorpus", "*.jpg"))
+	pages = append(pages, filepath.Join(corpus, "02_ocrmypdf_resources", "linn.png"),
+		filepath.Join(corpus, "05_english_fondue_print20", "dracula_page_52.png"))
+	for _, p := range pages {
+		if _, err := os.Stat(p); err != nil {
+			b.Fatalf("BenchmarkCleanupVsOCR needs the corpus pages (%v; set DEMAT_CORPUS)", err)
+		}
+	}
+	engine, err := ocr.NewTesseract(ocr.Options{Languages: []string{"fra"}, Workers: 1})
+	if err != nil {
+		b.Fatalf("%v (run make deps)", err)
+	}
+	defer engine.Close()
+	var proper, added, recog []float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		proper, added, recog = proper[:0], added[:0], recog[:0]
+		for _, path := range pages {
+			var page scan.Page
+			err := file.ReadFile(context.Background(), path, file.Options{}, func(p scan.Page) error { page = p; return nil })
+			if err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			img, err := page.Pixels()
+			if err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			edits, _ := clean.Auto(img, page.YDPI, clean.Options{OrientSideways: true})
+			out := clean.Render(img, edits)
+			t2 := time.Now()
+			if len(edits) > 0 && page.Original != nil && page.Original.Format == scan.JPEG {
+				var buf bytes.Buffer
+				jpeg.Encode(&buf, out, &jpeg.Options{Quality: 90})
+			}
+			t3 := time.Now()
+			if _, err := engine.Recognize(context.Background(), ocr.Image{Data: page.File, DPI: page.YDPI}); err != nil {
+				b.Fatal(err)
+			}
+			t4 := time.Now()
+			if i == 0 {
+				b.Logf("%s %d×%d %g dpi: decode %v, clean %v (%v), re-encode %v, OCR %v", filepath.Base(path), page.Width, page.Height, page.YDPI,
+					t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), edits, t3.Sub(t2).Round(time.Millisecond), t4.Sub(t3).Round(time.Millisecond))
+			}
+			proper = append(proper, t2.Sub(t1).Seconds())
+			added = append(added, t3.Sub(t0).Seconds())
+			recog = append(recog, t4.Sub(t3).Seconds())
+		}
+	}
+	ratio := func(xs []float64) float64 {
+		r := make([]float64, len(xs))
+		for i := range xs {
+			r[i] = xs[i] / recog[i]
+		}
+		return median(r)
+	}
+	b.ReportMetric(median(proper)*1000, "cleanup-ms")
+	b.ReportMetric(median(recog)*1000, "ocr-ms")
+	b.ReportMetric(ratio(proper), "cleanup/ocr")
+	b.ReportMetric(median(added)*1000, "added-ms")
+	b.ReportMetric(ratio(added), "added/ocr")
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"slices"
+	"strings"
 
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/scan/clean"
+	"github.com/demat-app/demat/scan/file"
 )
 
 // jpegQuality for pages re-encoded after cleaning: visually lossless for
@@ -74,6 +77,11 @@ func (c *cleaner) clean(ctx context.Context, j *job) error {
 		return err
 	}
 	j.edits, j.report = edits, &rep
+	if rep.Photo && p.GuessedDPI {
+		// A flattened photo gets its resolution from the paper size it
+		// shows: the guess the reader warned about no longer applies.
+		j.warn = slices.DeleteFunc(j.warn, func(w string) bool { return strings.Contains(w, file.GuessedDPINote) })
+	}
 	for _, w := range rep.Warnings {
 		if w == clean.WarnSkewed && !opt.NoDeskew {
 			continue // corrected: nothing for a person to do

@@ -72,8 +72,44 @@ func warp(src image.Image, m mat3, w, h int) image.Image {
 		dst := image.NewRGBA(image.Rect(0, 0, w, h))
 		warpPlanes(dst.Pix, dst.Stride, 4, s.Pix[s.PixOffset(s.Rect.Min.X, s.Rect.Min.Y):], s.Stride, s.Rect.Dx(), s.Rect.Dy(), m, w, h, 255)
 		return dst
+	case *image.YCbCr:
+		if dst := warpYCbCr(s, m, w, h); dst != nil {
+			return dst
+		}
 	}
 	return warp(working(src), m, w, h)
+}
+
+// warpYCbCr resamples a JPEG's planes as they are, the chroma planes at
+// their own resolution: a third of the work of converting the page to RGB
+// and resampling that, and the result goes back into a JPEG without a
+// colour conversion. It handles the subsamplings that quarter turns keep
+// (4:4:4 and 4:2:0, what scanners and phones write), else returns nil.
+func warpYCbCr(s *image.YCbCr, m mat3, w, h int) *image.YCbCr {
+	var f float64 // chroma subsampling factor, both ways
+	switch s.SubsampleRatio {
+	case image.YCbCrSubsampleRatio444:
+		f = 1
+	case image.YCbCrSubsampleRatio420:
+		f = 2
+	default:
+		return nil
+	}
+	if s.Rect.Min.X%2 != 0 || s.Rect.Min.Y%2 != 0 {
+		return nil // chroma samples would not line up with the luma's
+	}
+	dst := image.NewYCbCr(image.Rect(0, 0, w, h), s.SubsampleRatio)
+	sw, sh := s.Rect.Dx(), s.Rect.Dy()
+	warpPlanes(dst.Y, dst.YStride, 1, s.Y[s.YOffset(s.Rect.Min.X, s.Rect.Min.Y):], s.YStride, sw, sh, m, w, h, 255)
+	// A chroma sample covers f×f luma samples: in chroma coordinates
+	// the map is m with its input scaled up by f and output down by f.
+	mc := mat3{m[0], m[1], m[2] / f, m[3], m[4], m[5] / f, m[6] * f, m[7] * f, m[8]}
+	cw, ch := (w+int(f)-1)/int(f), (h+int(f)-1)/int(f)
+	scw, sch := (sw+int(f)-1)/int(f), (sh+int(f)-1)/int(f)
+	co := s.COffset(s.Rect.Min.X, s.Rect.Min.Y)
+	warpPlanes(dst.Cb, dst.CStride, 1, s.Cb[co:], s.CStride, scw, sch, mc, cw, ch, 128)
+	warpPlanes(dst.Cr, dst.CStride, 1, s.Cr[co:], s.CStride, scw, sch, mc, cw, ch, 128)
+	return dst
 }
 
 // warpPlanes resamples interleaved 8-bit samples, n per pixel (1 grey, 4
@@ -110,6 +146,16 @@ func warpPlanes(dst []uint8, dstride, n int, src []uint8, sstride, sw, sh int, m
 			o := x * n
 			if x0 >= 0 && y0 >= 0 && x0+1 < sw && y0+1 < sh {
 				s := y0*sstride + x0*n
+				if n == 1 {
+					// One plane (grey, or a JPEG's Y, Cb or Cr): the
+					// common case, without the loop over samples.
+					top := uint32(src[s])*(256-wx) + uint32(src[s+1])*wx
+					bot := uint32(src[s+sstride])*(256-wx) + uint32(src[s+sstride+1])*wx
+					row[o] = uint8((top*(256-wy) + bot*wy + 1<<15) >> 16)
+					fx += dfx
+					fy += dfy
+					continue
+				}
 				for c := 0; c < n && c < 3; c++ {
 					p00, p01 := uint32(src[s+c]), uint32(src[s+n+c])
 					p10, p11 := uint32(src[s+sstride+c]), uint32(src[s+sstride+n+c])

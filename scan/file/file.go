@@ -37,6 +37,10 @@ func (o *Options) applyDefaults() {
 	}
 }
 
+// GuessedDPINote is in the warning of a page whose file states no
+// resolution, so that a stage that finds the real one can withdraw it.
+const GuessedDPINote = "no resolution in the file"
+
 // Credible resolutions: outside this range a file's own value is a default
 // written by some software, not a measurement.
 const minDPI, maxDPI = 50, 4800
@@ -172,7 +176,7 @@ func (r *reader) resolve(p *scan.Page, xdpi, ydpi float64) {
 	default:
 		p.XDPI, p.YDPI = r.opt.FallbackDPI, r.opt.FallbackDPI
 		p.GuessedDPI = true
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: no resolution in the file, assumed %g dpi (use --dpi to set it)", p.Source, r.opt.FallbackDPI))
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %s, assumed %g dpi (use --dpi to set it)", p.Source, GuessedDPINote, r.opt.FallbackDPI))
 	}
 }
 
