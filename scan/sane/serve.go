@@ -264,13 +264,20 @@ func (s *server) scan(lib library, m message) error {
 		case err == nil:
 			continue
 		case errors.Is(err, errStopped):
+			// The parent hears first: a backend can hang in
+			// sane_cancel (the test backend's reader thread, stuck
+			// writing a page nobody reads), and then the job is
+			// already settled and only the child is stuck, which the
+			// parent kills.
+			serr := s.send(&message{Type: msgEnd}, nil)
 			dv.h.cancel()
-			return s.send(&message{Type: msgEnd}, nil)
+			return serr
 		case errors.As(err, new(sendFailed)):
 			return err
 		}
+		serr := s.sendError(err, page)
 		dv.h.cancel()
-		return s.sendError(err, page)
+		return serr
 	}
 }
 
