@@ -88,8 +88,10 @@ func BenchmarkScanOverlap(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		s := &paced{interval: 2500 * time.Millisecond}
 		out := filepath.Join(b.TempDir(), "scan.pdf")
+		// Recognition alone, as the single-page figure is: cleanup's own
+		// cost is BenchmarkCleanupVsOCR's.
 		res, err := pipeline.Scan(context.Background(), s, dev, scan.Options{}, out,
-			pipeline.Options{Jobs: 2, Engine: engine, Languages: []string{"fra"}})
+			pipeline.Options{Jobs: 2, Engine: engine, Languages: []string{"fra"}, NoClean: true})
 		if err != nil || res.Pages != 10 {
 			b.Fatalf("scan: %v, %+v", err, res)
 		}
