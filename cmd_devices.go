@@ -43,11 +43,8 @@ probed by address with --escl. The ID in the first column is what
 			}
 			var list []entry
 			var problems []string
-			for _, name := range driverOrder {
-				src := srcs[name]
-				if src == nil {
-					continue
-				}
+			for _, drv := range srcs {
+				name, src := drv.name, drv.src
 				devs, err := src.Devices(ctx)
 				if err != nil {
 					// One driver failing must not hide the others' devices.

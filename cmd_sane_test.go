@@ -62,7 +62,6 @@ func TestSANECLI(t *testing.T) {
 // killer watches demat's JSON progress and kills the SANE child process
 // with SIGKILL once two pages have been read.
 type killer struct {
-	t      *testing.T
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	killed int // pid, once killed
@@ -111,7 +110,7 @@ func saneChild() int {
 func TestSANEChildKilledCLI(t *testing.T) {
 	saneTest(t)
 	pdf := filepath.Join(t.TempDir(), "out.pdf")
-	k := &killer{t: t}
+	k := &killer{}
 	var errOut bytes.Buffer
 	// Slow pages, so that the child is still scanning when it is killed.
 	code := run([]string{"scan", "--device", "sane:test:0", "--source", "feeder", "--resolution", "100", "-l", "eng", "--json", "-o", pdf,

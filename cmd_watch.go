@@ -41,14 +41,15 @@ folder and exits.`,
 			if d.sidecar != "" {
 				return usageError{errors.New("--sidecar names one file; watch makes one PDF per scan")}
 			}
+			// -o names a folder here: checked before options, which
+			// would ask for a file.
 			outDir := d.out
-			d.out = "watch" // checked below; options wants an output
+			if outDir == "" {
+				return usageError{errors.New("no output folder: add -o OUTDIR")}
+			}
 			opt, err := d.options(cmd, logger)
 			if err != nil {
 				return err
-			}
-			if outDir == "" {
-				return usageError{errors.New("no output folder: add -o OUTDIR")}
 			}
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
 				return err

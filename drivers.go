@@ -39,34 +39,38 @@ func (c *driverConfig) pinMap() (map[string]string, error) {
 	return pins, nil
 }
 
+// driver is a scanner driver under the name its device IDs start with.
+type driver struct {
+	name string
+	src  scan.Source
+}
+
 // sources lists the scanner drivers, in the order devices are listed.
-func sources(cfg driverConfig, logger *slog.Logger) (map[string]scan.Source, error) {
+func sources(cfg driverConfig, logger *slog.Logger) ([]driver, error) {
 	pins, err := cfg.pinMap()
 	if err != nil {
 		return nil, err
 	}
-	return map[string]scan.Source{
-		"sane": sane.New(sane.Options{Logger: logger}),
-		"escl": escl.New(escl.Options{Addresses: cfg.escl, Pins: pins, Logger: logger}),
-		"file": &file.Source{Options: file.Options{DPI: cfg.dpi}},
+	return []driver{
+		{"sane", sane.New(sane.Options{Logger: logger})},
+		{"escl", escl.New(escl.Options{Addresses: cfg.escl, Pins: pins, Logger: logger})},
+		{"file", &file.Source{Options: file.Options{DPI: cfg.dpi}}},
 	}, nil
 }
 
-// driverOrder is the order in which devices are listed.
-var driverOrder = []string{"sane", "escl", "file"}
-
 // deviceFor turns a device ID typed by a person into the device and its
 // driver.
-func deviceFor(id string, srcs map[string]scan.Source) (scan.Device, scan.Source, error) {
+func deviceFor(id string, drivers []driver) (scan.Device, scan.Source, error) {
 	drv := scan.Driver(id)
-	src, ok := srcs[drv]
-	if !ok {
-		var names []string
-		for _, d := range driverOrder {
-			if srcs[d] != nil {
-				names = append(names, d+":…")
-			}
+	var src scan.Source
+	var names []string
+	for _, d := range drivers {
+		if d.name == drv {
+			src = d.src
 		}
+		names = append(names, d.name+":…")
+	}
+	if src == nil {
 		return scan.Device{}, nil, usageError{fmt.Errorf("device %q: IDs start with the driver (%s); run 'demat devices' to list them", id, strings.Join(names, ", "))}
 	}
 	switch drv {

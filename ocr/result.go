@@ -101,6 +101,21 @@ func (r *Result) Text() string {
 	return string(b)
 }
 
+// MeanConfidence is the mean confidence of the page's words (0–100), and
+// how many there are.
+func (r *Result) MeanConfidence() (conf float64, words int) {
+	for _, l := range r.Lines {
+		for _, w := range l.Words {
+			conf += w.Conf
+			words++
+		}
+	}
+	if words == 0 {
+		return 0, 0
+	}
+	return conf / float64(words), words
+}
+
 // WordCount counts the words on the page.
 func (r *Result) WordCount() int {
 	n := 0

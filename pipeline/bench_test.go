@@ -47,10 +47,7 @@ func (p *paced) Scan(ctx context.Context, dev scan.Device, opt scan.Options, emi
 // with scanning and OCR overlapped, the tail is about one page's OCR.
 // Needs the shared corpus (DEMAT_CORPUS, default ../../shared/corpus).
 func BenchmarkScanOverlap(b *testing.B) {
-	corpus := os.Getenv("DEMAT_CORPUS")
-	if corpus == "" {
-		corpus = filepath.Join("..", "..", "shared", "corpus")
-	}
+	corpus := corpusDir()
 	src, _ := filepath.Glob(filepath.Join(corpus, "03_french_tapuscorpus", "*.jpg"))
 	if len(src) < 4 {
 		b.Fatalf("BenchmarkScanOverlap needs the corpus's French pages in %s (set DEMAT_CORPUS)", corpus)
@@ -110,10 +107,7 @@ func BenchmarkScanOverlap(b *testing.B) {
 // adds to a page in the pipeline (also decoding it, and re-encoding it
 // when it was edited). Needs the shared corpus (DEMAT_CORPUS).
 func BenchmarkCleanupVsOCR(b *testing.B) {
-	corpus := os.Getenv("DEMAT_CORPUS")
-	if corpus == "" {
-		corpus = filepath.Join("..", "..", "shared", "corpus")
-	}
+	corpus := corpusDir()
 	pages, _ := filepath.Glob(filepath.Join(corpus, "03_french_tapuscorpus", "*.jpg"))
 	pages = append(pages, filepath.Join(corpus, "02_ocrmypdf_resources", "linn.png"),
 		filepath.Join(corpus, "05_english_fondue_print20", "dracula_page_52.png"))
@@ -185,4 +179,13 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// corpusDir is where the benchmarks find the shared corpus: DEMAT_CORPUS,
+// or ../shared/corpus beside the repository.
+func corpusDir() string {
+	if d := os.Getenv("DEMAT_CORPUS"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "shared", "corpus")
 }

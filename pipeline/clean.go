@@ -68,7 +68,7 @@ func (c *cleaner) clean(ctx context.Context, j *job) error {
 		// an upside-down one is caught after (see check).
 		opt.OrientSideways = true
 		opt.Orient = func(img image.Image, dpi float64) (int, float64, error) {
-			o, err := c.osd.Detect(ctx, ocr.Image{Data: ocr.EncodePNM(img), DPI: dpi})
+			o, err := c.detect(ctx, img, dpi)
 			return o.Turns, o.Confidence, err
 		}
 	}
@@ -106,10 +106,10 @@ func render(p *scan.Page, img image.Image, edits clean.Edits, rep clean.Report) 
 		p.XDPI, p.YDPI, p.GuessedDPI = rep.DPI, rep.DPI, false
 	}
 	switch {
-	case orig != nil && orig.BitsPerComponent == 1, rep.Tone == clean.BiLevel && hasBinarize(edits):
+	case orig != nil && orig.BitsPerComponent == 1:
 		// Interpolation greys the edges of a black-and-white page:
 		// back to two levels, so that it stays 1-bit in the PDF.
-		p.Image = threshold(out)
+		p.Image = clean.Threshold(out)
 	case orig != nil && orig.Format == scan.JPEG:
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: jpegQuality}); err != nil {
@@ -144,7 +144,7 @@ func (c *cleaner) check(ctx context.Context, engine ocr.Engine, j *job) error {
 	if c == nil || c.osd == nil || j.text == nil {
 		return nil
 	}
-	conf, words := meanConfidence(j.text)
+	conf, words := j.text.MeanConfidence()
 	if words < 5 || conf >= lowConfidence {
 		return nil
 	}
@@ -153,7 +153,7 @@ func (c *cleaner) check(ctx context.Context, engine ocr.Engine, j *job) error {
 	if err != nil {
 		return err
 	}
-	o, err := c.osd.Detect(ctx, ocr.Image{Data: ocr.EncodePNM(img), DPI: dpi})
+	o, err := c.detect(ctx, img, dpi)
 	if err != nil || o.Turns == 0 || o.Confidence < orientConfidence {
 		return ctx.Err()
 	}
@@ -171,7 +171,10 @@ func (c *cleaner) check(ctx context.Context, engine ocr.Engine, j *job) error {
 	if err := recognise(ctx, engine, &turned); err != nil {
 		return err
 	}
-	if tc, _ := meanConfidence(turned.text); turned.text == nil || tc <= conf {
+	if turned.text == nil {
+		return nil
+	}
+	if tc, _ := turned.text.MeanConfidence(); tc <= conf {
 		return nil
 	}
 	turned.edits = append(append(clean.Edits(nil), j.edits...), turn)
@@ -184,63 +187,17 @@ func (c *cleaner) check(ctx context.Context, engine ocr.Engine, j *job) error {
 	return nil
 }
 
-// meanConfidence is the mean confidence of the words of r.
-func meanConfidence(r *ocr.Result) (conf float64, words int) {
-	for _, l := range r.Lines {
-		for _, w := range l.Words {
-			conf += w.Conf
-			words++
-		}
-	}
-	if words == 0 {
-		return 0, 0
-	}
-	return conf / float64(words), words
-}
-
-// pixels decodes a page and gives the resolution to analyse it at: 0
-// when the source did not know it, so that what measures it better (OCR,
-// from the size of the text) does.
+// pixels decodes a page and gives the resolution to analyse it at (see
+// knownDPI).
 func pixels(p *scan.Page) (image.Image, float64, error) {
 	img, err := p.Pixels()
 	if err != nil {
 		return nil, 0, err
 	}
-	if p.GuessedDPI {
-		return img, 0, nil
-	}
-	return img, p.YDPI, nil
+	return img, knownDPI(p), nil
 }
 
-func hasBinarize(es clean.Edits) bool {
-	for _, e := range es {
-		if e.Kind == clean.Binarize {
-			return true
-		}
-	}
-	return false
-}
-
-// threshold makes a black-and-white copy of img at mid-grey.
-func threshold(img image.Image) *image.Gray {
-	b := img.Bounds()
-	g, ok := img.(*image.Gray)
-	if !ok {
-		g = image.NewGray(b)
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			for x := b.Min.X; x < b.Max.X; x++ {
-				g.Set(x, y, img.At(x, y))
-			}
-		}
-	} else {
-		g = &image.Gray{Pix: append([]byte(nil), g.Pix...), Stride: g.Stride, Rect: g.Rect}
-	}
-	for i, v := range g.Pix {
-		if v < 128 {
-			g.Pix[i] = 0
-		} else {
-			g.Pix[i] = 0xff
-		}
-	}
-	return g
+// detect asks orientation detection about img.
+func (c *cleaner) detect(ctx context.Context, img image.Image, dpi float64) (ocr.Orientation, error) {
+	return c.osd.Detect(ctx, ocr.Image{Data: ocr.EncodePNM(img), DPI: dpi})
 }

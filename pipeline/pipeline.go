@@ -155,17 +155,14 @@ func Scan(ctx context.Context, src scan.Source, dev scan.Device, sopt scan.Optio
 	return build(ctx, read, out, opt, true)
 }
 
-// SourceError reports a source that failed after delivering Pages pages,
-// which were written.
+// SourceError reports a source that failed after delivering Pages pages
+// (at least one), which were written.
 type SourceError struct {
 	Pages int
 	Err   error
 }
 
 func (e *SourceError) Error() string {
-	if e.Pages == 0 {
-		return e.Err.Error()
-	}
 	return fmt.Sprintf("stopped after page %d: %v (the %d pages scanned before are in the PDF)", e.Pages, e.Err, e.Pages)
 }
 
@@ -453,10 +450,7 @@ func recognise(ctx context.Context, engine ocr.Engine, j *job) error {
 // estimates it from the size of the text, as the tesseract command does,
 // which reads such pages better than any fixed default.
 func ocrImage(p *scan.Page) (ocr.Image, error) {
-	dpi := p.YDPI
-	if p.GuessedDPI {
-		dpi = 0
-	}
+	dpi := knownDPI(p)
 	if p.File != nil {
 		return ocr.Image{Data: p.File, DPI: dpi}, nil
 	}
@@ -465,6 +459,16 @@ func ocrImage(p *scan.Page) (ocr.Image, error) {
 		return ocr.Image{}, err
 	}
 	return ocr.Image{Data: ocr.EncodePNM(px), DPI: dpi}, nil
+}
+
+// knownDPI is the page's resolution, or 0 when its source did not know
+// it: then what can measure it (OCR, from the size of the text) does,
+// rather than trust a default.
+func knownDPI(p *scan.Page) float64 {
+	if p.GuessedDPI {
+		return 0
+	}
+	return p.YDPI
 }
 
 // LangTag maps a Tesseract language code to the BCP 47 tag PDF readers

@@ -34,6 +34,43 @@ const (
 	SauvolaK      = 0.34
 )
 
+// Threshold makes a black-and-white copy of img, cut at mid-grey: what a
+// black-and-white scan needs after resampling, which greys the edges of
+// its strokes (a page that was never bi-level wants Sauvola). img is not
+// modified.
+func Threshold(img image.Image) *image.Gray {
+	src := working(img)
+	b := src.Bounds()
+	g := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+	cut := func(v uint32) uint8 {
+		if v < 128 {
+			return 0
+		}
+		return 0xff
+	}
+	switch m := src.(type) {
+	case *image.Gray:
+		for y := 0; y < b.Dy(); y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:b.Dx()]
+			out := g.Pix[y*g.Stride:][:b.Dx()]
+			for x, v := range row {
+				out[x] = cut(uint32(v))
+			}
+		}
+	case *image.RGBA:
+		for y := 0; y < b.Dy(); y++ {
+			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:4*b.Dx()]
+			out := g.Pix[y*g.Stride:][:b.Dx()]
+			for x := range out {
+				r, gg, bb := uint32(row[4*x]), uint32(row[4*x+1]), uint32(row[4*x+2])
+				// Rec. 601 luma, as color.GrayModel.
+				out[x] = cut((19595*r + 38470*gg + 7471*bb + 1<<15) >> 16)
+			}
+		}
+	}
+	return g
+}
+
 // Sauvola binarises img with Sauvola's adaptive threshold: a pixel is black
 // when it is darker than m·(1 + k·(s/128 − 1)), m and s being the mean and
 // standard deviation of the (2·radius+1)² window around it. The window
