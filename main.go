@@ -41,7 +41,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "demat: cannot restart with OMP_THREAD_LIMIT=1 (%v); set it in the environment and run again\n", err)
 		os.Exit(1)
 	}
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdout, privateStderr()))
 }
 
 // usageError marks a mistake in the command line (exit status 2).

@@ -82,7 +82,30 @@ func (t *Tesseract) newClient() (*client, error) {
 		c.Close()
 		return nil, fmt.Errorf("ocr: %w", err)
 	}
+	if err := start(c); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("ocr: %w", err)
+	}
 	return &client{c: c}, nil
+}
+
+// startMu makes Tesseract clients start one at a time. gosseract points
+// the process's standard error at /dev/null while a client starts (to
+// catch Tesseract's messages) and restores what it saw before: two clients
+// starting at once restore each other's /dev/null, and every message the
+// program writes after that is lost.
+var startMu sync.Mutex
+
+// start loads a client's models now, on a blank image, rather than on its
+// first page, which may come while another client starts.
+func start(c *gosseract.Client) error {
+	startMu.Lock()
+	defer startMu.Unlock()
+	if err := c.SetImageFromBytes(emptyPNM); err != nil {
+		return err
+	}
+	_, err := c.Text()
+	return err
 }
 
 // CheckLanguages reports languages whose Tesseract model is not installed,
