@@ -28,9 +28,9 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v -e '/scan/clean$$' -e '/scan/sane$$')
-	# The SANE test backend has hung now and then (a reader thread never
-	# delivering a page) when its tests ran beside the OCR-heavy packages:
-	# they run on their own.
+	# The SANE test backend has now and then stopped delivering a page
+	# when its tests ran beside the OCR-heavy packages: they run on their
+	# own.
 	$(GO) test -race -count=1 -timeout 10m ./scan/sane
 	# scan/clean is single-threaded pixel code: the race detector has
 	# nothing to find there and would slow it tenfold.
