@@ -138,6 +138,7 @@ func BenchmarkCleanupVsOCR(b *testing.B) {
 			}
 			t1 := time.Now()
 			edits, _ := clean.Auto(img, page.YDPI, clean.Options{OrientSideways: true})
+			ta := time.Now()
 			out := clean.Render(img, edits)
 			t2 := time.Now()
 			if len(edits) > 0 && page.Original != nil && page.Original.Format == scan.JPEG {
@@ -150,8 +151,8 @@ func BenchmarkCleanupVsOCR(b *testing.B) {
 			}
 			t4 := time.Now()
 			if i == 0 {
-				b.Logf("%s %d×%d %g dpi: decode %v, clean %v (%v), re-encode %v, OCR %v", filepath.Base(path), page.Width, page.Height, page.YDPI,
-					t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), edits, t3.Sub(t2).Round(time.Millisecond), t4.Sub(t3).Round(time.Millisecond))
+				b.Logf("%s %d×%d %g dpi: decode %v, clean %v (decide %v, render %v: %v), re-encode %v, OCR %v", filepath.Base(path), page.Width, page.Height, page.YDPI,
+					t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), ta.Sub(t1).Round(time.Millisecond), t2.Sub(ta).Round(time.Millisecond), edits, t3.Sub(t2).Round(time.Millisecond), t4.Sub(t3).Round(time.Millisecond))
 			}
 			proper = append(proper, t2.Sub(t1).Seconds())
 			added = append(added, t3.Sub(t0).Seconds())

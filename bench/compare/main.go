@@ -63,10 +63,17 @@ func main() {
 	lang := flag.String("lang", "fra+eng", "OCR languages, the same for every tool")
 	jobs := flag.Int("jobs", 2, "parallel pages for demat and ocrmypdf")
 	big := flag.Int("repeat", 5, "the memory check runs the pages this many times over")
+	only := flag.String("only", "", "run one part: cleanup (the recall of crooked, turned and photographed pages)")
 	work := flag.String("work", "", "folder for outputs (default: a temporary one)")
 	flag.IntVar(&runs, "runs", 3, "runs of each measurement; the table shows medians (machines are noisy)")
 	flag.Parse()
-	if err := run(*demat, *corpus, *lang, *jobs, *big, *work); err != nil {
+	var err error
+	if *only == "cleanup" {
+		err = runCleanup(*demat, *corpus, *lang, *work)
+	} else {
+		err = run(*demat, *corpus, *lang, *jobs, *big, *work)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
@@ -179,7 +186,7 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 	check(fmt.Sprintf("demat recall %.1f%% ≥ tesseract's %.1f%% − 0.5", 100*dm.recall, 100*tess.recall), dm.recall >= tess.recall-0.005)
 	fmt.Printf("\ncleanup (default) costs %.0f%% more wall time than --no-clean and gives recall %.1f%% (%+.1f points)\n",
 		100*(dmClean.wall.Seconds()/dm.wall.Seconds()-1), 100*dmClean.recall, 100*(dmClean.recall-dm.recall))
-	return nil
+	return cleanupChecks(env, demat, corpus, lang, work)
 }
 
 func check(what string, ok bool) {

@@ -230,7 +230,7 @@ func Auto(img image.Image, dpi float64, opt Options) (Edits, Report) {
 	if !opt.NoOrient {
 		a.orient()
 	} else {
-		a.axis = lineAxis(f.p.inkPoints(f.p.textMask(a.bd.mask, f.dpi)), f.p.w, f.p.h)
+		a.axis = lineAxis(f.p.inkPoints(a.textMask()), f.p.w, f.p.h)
 	}
 	if a.axis == vertical {
 		a.rep.Sideways = true
@@ -260,13 +260,20 @@ func Auto(img image.Image, dpi float64, opt Options) (Edits, Report) {
 
 // auto is one run of Auto.
 type auto struct {
-	img   image.Image
-	opt   Options
-	f     *frame
-	bd    borders // of the current page
-	axis  int     // line direction of the current page
-	edits Edits
-	rep   Report
+	img  image.Image
+	opt  Options
+	f    *frame
+	bd   borders // of the current page
+	axis int     // line direction of the current page
+	// text is the current page's text mask (see textMask), once made.
+	text []bool
+	// straight, once the page is deskewed, holds bd carried over to the
+	// straightened page, which is not rendered: the crop is decided on
+	// it, and the survey reads the crooked page (the amount of print,
+	// its tone and levels do not depend on a small turn).
+	straight *borders
+	edits    Edits
+	rep      Report
 }
 
 func (a *auto) add(e Edit) {
@@ -274,7 +281,16 @@ func (a *auto) add(e Edit) {
 	if e.geometric() {
 		a.f.add(e)
 		a.bd = a.f.p.findBorders(a.f.dpi)
+		a.text = nil
 	}
+}
+
+// textMask gives the current page's text mask.
+func (a *auto) textMask() []bool {
+	if a.text == nil {
+		a.text = a.f.p.textMask(a.bd.mask, a.f.dpi)
+	}
+	return a.text
 }
 
 // photo finds the sheet (or takes the given corners) and flattens it.
@@ -326,7 +342,7 @@ func (a *auto) photo() {
 // agree.
 func (a *auto) orient() {
 	f := a.f
-	pts := f.p.inkPoints(f.p.textMask(a.bd.mask, f.dpi))
+	pts := f.p.inkPoints(a.textMask())
 	a.axis = lineAxis(pts, f.p.w, f.p.h)
 	if a.opt.Orient == nil || len(pts.xs) == 0 || (a.opt.OrientSideways && a.axis != vertical) {
 		return
@@ -371,22 +387,32 @@ func (a *auto) orient() {
 // deskew measures the tilt and straightens the page.
 func (a *auto) deskew() {
 	f := a.f
-	sk := f.p.skew(f.p.textMask(a.bd.mask, f.dpi), a.opt.MaxSkew)
+	sk := f.p.skew(a.textMask(), a.opt.MaxSkew)
 	a.rep.Skew, a.rep.SkewOK = sk.angle, sk.ok
 	if !sk.ok || math.Abs(sk.angle) < a.opt.MinSkew {
 		return
 	}
 	a.rep.Warnings = append(a.rep.Warnings, WarnSkewed)
-	if !a.opt.NoDeskew {
-		a.add(Edit{Kind: Deskew, Auto: true, Angle: sk.angle})
+	if a.opt.NoDeskew {
+		return
 	}
+	// Not through add: see straight.
+	e := Edit{Kind: Deskew, Auto: true, Angle: sk.angle}
+	a.edits = append(a.edits, e)
+	em, _, _ := e.transform(f.w, f.h)
+	s := f.p.straightened(a.bd, em, f.dpi)
+	a.straight = &s
 }
 
 // crop takes the scanner's background away and fills punch holes.
 func (a *auto) crop() {
 	f := a.f
+	bd := a.bd
+	if a.straight != nil {
+		bd = *a.straight
+	}
 	full := image.Rect(0, 0, f.w, f.h)
-	crop := f.p.toFull(a.bd.crop, f.w, f.h)
+	crop := f.p.toFull(bd.crop, f.w, f.h)
 	if crop.Empty() {
 		crop = full
 	}
@@ -397,7 +423,7 @@ func (a *auto) crop() {
 		a.edits = append(a.edits, Edit{Kind: Crop, Auto: true, Rect: crop})
 	}
 	var holes []image.Rectangle
-	for _, h := range a.bd.holes {
+	for _, h := range bd.holes {
 		holes = append(holes, f.p.toFull(h, f.w, f.h).Sub(crop.Min))
 	}
 	if len(holes) > 0 {

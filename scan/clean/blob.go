@@ -103,11 +103,16 @@ func newBoxSum(w, h int, in []bool) *boxSum {
 	b := &boxSum{w: w, h: h, s: make([]int32, (w+1)*(h+1))}
 	for y := 0; y < h; y++ {
 		var row int32
-		for x := 0; x < w; x++ {
-			if in[y*w+x] {
+		src := in[y*w : (y+1)*w]
+		above := b.s[y*(w+1)+1 : (y+1)*(w+1)]
+		dst := b.s[(y+1)*(w+1)+1 : (y+2)*(w+1)]
+		dst = dst[:len(src)]
+		above = above[:len(src)]
+		for x, v := range src {
+			if v {
 				row++
 			}
-			b.s[(y+1)*(w+1)+x+1] = b.s[y*(w+1)+x+1] + row
+			dst[x] = above[x] + row
 		}
 	}
 	return b

@@ -172,9 +172,11 @@ func quadSize(c [4]Point) image.Point {
 // exactly.
 func Render(orig image.Image, edits Edits) image.Image {
 	img := orig
+	owned := false // img was made here, and may be painted in place
 	for i := 0; i < len(edits); {
 		if !edits[i].geometric() {
-			img = edits[i].paint(img)
+			img = edits[i].paint(img, owned)
+			owned = img != orig
 			i++
 			continue
 		}
@@ -185,19 +187,20 @@ func Render(orig image.Image, edits Edits) image.Image {
 			m, w, h = m.mul(em), nw, nh
 		}
 		img = warp(img, m, w, h)
+		owned = true
 	}
 	return img
 }
 
-// paint applies a pixel edit.
-func (e Edit) paint(img image.Image) image.Image {
+// paint applies a pixel edit, to img itself when inPlace allows.
+func (e Edit) paint(img image.Image, inPlace bool) image.Image {
 	switch e.Kind {
 	case Flatten:
 		return FlattenLight(img, e.Radius)
 	case Binarize:
 		return Sauvola(img, e.Radius, e.K)
 	case Fill:
-		return fillEllipses(img, e.Rects)
+		return fillEllipses(img, e.Rects, inPlace)
 	}
 	return img
 }

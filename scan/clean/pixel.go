@@ -286,29 +286,63 @@ func boxBlur(s []float32, w, h, k int) []float32 {
 	return out
 }
 
-// fillEllipses paints the ellipses inscribed in rects, on a copy, with the
-// colour of the paper just outside each rectangle: a punch hole becomes
-// paper, tinted or not.
-func fillEllipses(img image.Image, rects []image.Rectangle) image.Image {
+// fillEllipses paints the ellipses inscribed in rects with the colour of
+// the paper just outside each rectangle: a punch hole becomes paper,
+// tinted or not. It paints img itself when inPlace (an image Render made),
+// else a copy. A JPEG's planes are painted as they are, the chroma at its
+// own resolution.
+func fillEllipses(img image.Image, rects []image.Rectangle, inPlace bool) image.Image {
+	if y, ok := img.(*image.YCbCr); ok {
+		var f int // chroma subsampling, both ways
+		switch y.SubsampleRatio {
+		case image.YCbCrSubsampleRatio444:
+			f = 1
+		case image.YCbCrSubsampleRatio420:
+			f = 2
+		}
+		if f > 0 && y.Rect.Min.X%2 == 0 && y.Rect.Min.Y%2 == 0 {
+			out := y
+			if !inPlace || y.Rect.Min != (image.Point{}) {
+				out = warpYCbCr(y, identity, y.Rect.Dx(), y.Rect.Dy())
+			}
+			w, h := out.Rect.Dx(), out.Rect.Dy()
+			fillPlane(out.Y, out.YStride, 1, w, h, rects)
+			crects := make([]image.Rectangle, len(rects))
+			for i, r := range rects {
+				crects[i] = image.Rect(r.Min.X/f, r.Min.Y/f, (r.Max.X+f-1)/f, (r.Max.Y+f-1)/f)
+			}
+			cw, ch := (w+f-1)/f, (h+f-1)/f
+			fillPlane(out.Cb, out.CStride, 1, cw, ch, crects)
+			fillPlane(out.Cr, out.CStride, 1, cw, ch, crects)
+			return out
+		}
+	}
 	src := working(img)
 	b := src.Bounds()
-	out := warp(src, identity, b.Dx(), b.Dy())
-	var pix []uint8
-	var stride, n int
+	out := src
+	if (src == img && !inPlace) || b.Min != (image.Point{}) {
+		out = warp(src, identity, b.Dx(), b.Dy())
+	}
 	switch o := out.(type) {
 	case *image.Gray:
-		pix, stride, n = o.Pix, o.Stride, 1
+		fillPlane(o.Pix, o.Stride, 1, b.Dx(), b.Dy(), rects)
 	case *image.RGBA:
-		pix, stride, n = o.Pix, o.Stride, 4
+		fillPlane(o.Pix, o.Stride, 4, b.Dx(), b.Dy(), rects)
 	}
-	all := image.Rect(0, 0, b.Dx(), b.Dy())
+	return out
+}
+
+// fillPlane paints the ellipses inscribed in rects on interleaved 8-bit
+// samples, n per pixel (the first three painted), each with the mean of
+// the ring of pixels around its rectangle.
+func fillPlane(pix []uint8, stride, n, w, h int, rects []image.Rectangle) {
+	all := image.Rect(0, 0, w, h)
 	for _, r := range rects {
 		r = r.Intersect(all)
 		if r.Empty() {
 			continue
 		}
-		// The paper's colour: the mean of the ring of pixels around r.
-		var sum [4]int
+		var sum [3]int
 		cnt := 0
 		ring := r.Inset(-2).Intersect(all)
 		for y := ring.Min.Y; y < ring.Max.Y; y++ {
@@ -316,16 +350,16 @@ func fillEllipses(img image.Image, rects []image.Rectangle) image.Image {
 				if (image.Point{x, y}).In(r) {
 					continue
 				}
-				for c := 0; c < n; c++ {
+				for c := 0; c < min(n, 3); c++ {
 					sum[c] += int(pix[y*stride+x*n+c])
 				}
 				cnt++
 			}
 		}
-		var fill [4]uint8
+		var fill [3]uint8
 		for c := range fill {
 			fill[c] = 255
-			if cnt > 0 && c < n {
+			if cnt > 0 {
 				fill[c] = uint8(sum[c] / cnt)
 			}
 		}
@@ -335,10 +369,9 @@ func fillEllipses(img image.Image, rects []image.Rectangle) image.Image {
 			for x := r.Min.X; x < r.Max.X; x++ {
 				dx, dy := (float64(x)+0.5-cx)/rx, (float64(y)+0.5-cy)/ry
 				if dx*dx+dy*dy <= 1 {
-					copy(pix[y*stride+x*n:y*stride+x*n+n], fill[:n])
+					copy(pix[y*stride+x*n:], fill[:min(n, 3)])
 				}
 			}
 		}
 	}
-	return out
 }

@@ -2,6 +2,7 @@ package clean
 
 import (
 	"image"
+	"image/color"
 	"math"
 )
 
@@ -65,13 +66,60 @@ func reduce(img image.Image, f int) *page {
 		if !neutralChroma(m) {
 			reduceChroma(p, m, f)
 		}
+	case *image.RGBA:
+		reduceRGBA(p, m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, w, h, f, false)
+	case *image.NRGBA:
+		// PNGs with an alpha channel (often all opaque) are read as
+		// they are, composited on white pixel by pixel: converting the
+		// page first took longer than analysing it.
+		reduceRGBA(p, m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], m.Stride, w, h, f, true)
+	case *image.Paletted:
+		if grayPalette(m.Palette) {
+			reducePaletted(p, m, w, h, f)
+			break
+		}
+		reduceWorking(p, m, w, h, f)
 	default:
-		reduceRGBA(p, working(img), f)
+		reduceWorking(p, img, w, h, f)
 	}
 	return p
 }
 
+// reduceWorking reduces img once converted to a working image.
+func reduceWorking(p *page, img image.Image, w, h, f int) {
+	switch m := working(img).(type) {
+	case *image.Gray:
+		reduceLuma(p, m.Pix, m.Stride, w, h, f)
+	case *image.RGBA:
+		reduceRGBA(p, m.Pix, m.Stride, w, h, f, false)
+	}
+}
+
 func reduceLuma(p *page, pix []uint8, stride, w, h, f int) {
+	reduceRows(p, func(y int) []uint8 { return pix[y*stride : y*stride+w] }, w, h, f)
+}
+
+// reducePaletted reduces a page whose palette is all greys (black and
+// white scans saved as 1-bit PNG), looking each row up as it goes:
+// converting the page first took as long as analysing it.
+func reducePaletted(p *page, m *image.Paletted, w, h, f int) {
+	var lut [256]uint8
+	for i, c := range m.Palette {
+		lut[i] = color.GrayModel.Convert(c).(color.Gray).Y
+	}
+	buf := make([]uint8, w)
+	o := m.PixOffset(m.Rect.Min.X, m.Rect.Min.Y)
+	reduceRows(p, func(y int) []uint8 {
+		for x, v := range m.Pix[o+y*m.Stride : o+y*m.Stride+w] {
+			buf[x] = lut[v]
+		}
+		return buf
+	}, w, h, f)
+}
+
+// reduceRows reduces the grey rows given by row, each used before the next
+// is asked for.
+func reduceRows(p *page, rowAt func(y int) []uint8, w, h, f int) {
 	sum := make([]uint32, p.w)
 	d1, d2 := make([]int32, p.w), make([]int32, p.w)
 	for ay := 0; ay < p.h; ay++ {
@@ -81,7 +129,7 @@ func reduceLuma(p *page, pix []uint8, stride, w, h, f int) {
 		}
 		y0, y1 := ay*f, min(h, ay*f+f)
 		for y := y0; y < y1; y++ {
-			row := pix[y*stride : y*stride+w]
+			row := rowAt(y)
 			switch f {
 			case 3:
 				// The usual case (300 dpi), unrolled.
@@ -175,16 +223,19 @@ func reduceChroma(p *page, m *image.YCbCr, f int) {
 	cx0, cy0 := b.Min.X/sx, b.Min.Y/sy
 	cx1, cy1 := (b.Max.X+sx-1)/sx, (b.Max.Y+sy-1)/sy
 	scb, scr, n := make([]uint32, p.w*p.h), make([]uint32, p.w*p.h), make([]uint32, p.w*p.h)
+	axs := make([]int32, cx1-cx0) // the box column of each chroma column
+	for cx := cx0; cx < cx1; cx++ {
+		axs[cx-cx0] = int32(min(p.w-1, max(0, cx*sx-b.Min.X)/f))
+	}
 	for cy := cy0; cy < cy1; cy++ {
 		ay := min(p.h-1, max(0, cy*sy-b.Min.Y)/f)
-		row := (cy - m.Rect.Min.Y/sy) * m.CStride
-		for cx := cx0; cx < cx1; cx++ {
-			ax := min(p.w-1, max(0, cx*sx-b.Min.X)/f)
-			i := ay*p.w + ax
-			o := row + cx - m.Rect.Min.X/sx
-			scb[i] += uint32(m.Cb[o])
-			scr[i] += uint32(m.Cr[o])
-			n[i]++
+		row := (cy-m.Rect.Min.Y/sy)*m.CStride + cx0 - m.Rect.Min.X/sx
+		cbs, crs := m.Cb[row:row+len(axs)], m.Cr[row:row+len(axs)]
+		bcb, bcr, bn := scb[ay*p.w:(ay+1)*p.w], scr[ay*p.w:(ay+1)*p.w], n[ay*p.w:(ay+1)*p.w]
+		for k, ax := range axs {
+			bcb[ax] += uint32(cbs[k])
+			bcr[ax] += uint32(crs[k])
+			bn[ax]++
 		}
 	}
 	for i := range n {
@@ -200,14 +251,9 @@ func reduceChroma(p *page, m *image.YCbCr, f int) {
 	}
 }
 
-func reduceRGBA(p *page, img image.Image, f int) {
-	if g, ok := img.(*image.Gray); ok {
-		reduceLuma(p, g.Pix, g.Stride, g.Rect.Dx(), g.Rect.Dy(), f)
-		return
-	}
-	m := img.(*image.RGBA)
-	b := m.Rect
-	w, h := b.Dx(), b.Dy()
+// reduceRGBA reduces 8-bit RGBA pixels, premultiplied or not (straight),
+// as if drawn on white paper.
+func reduceRGBA(p *page, pix []uint8, stride, w, h, f int, straight bool) {
 	p.cb, p.cr = make([]uint8, p.w*p.h), make([]uint8, p.w*p.h)
 	sr, sg, sb := make([]uint32, p.w), make([]uint32, p.w), make([]uint32, p.w)
 	d1, d2 := make([]int32, p.w), make([]int32, p.w)
@@ -221,7 +267,7 @@ func reduceRGBA(p *page, img image.Image, f int) {
 		}
 		y0, y1 := ay*f, min(h, ay*f+f)
 		for y := y0; y < y1; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):][:4*w]
+			row := pix[y*stride:][:4*w]
 			x := 0
 			for ax := range sr {
 				xe := min(w, x+f)
@@ -230,6 +276,13 @@ func reduceRGBA(p *page, img image.Image, f int) {
 				for ; x < xe; x++ {
 					o := 4 * x
 					pr, pg, pb := uint32(row[o]), uint32(row[o+1]), uint32(row[o+2])
+					if a := uint32(row[o+3]); a != 255 {
+						if straight {
+							pr, pg, pb = (pr*a+255*(255-a)+127)/255, (pg*a+255*(255-a)+127)/255, (pb*a+255*(255-a)+127)/255
+						} else {
+							pr, pg, pb = min(255, pr+255-a), min(255, pg+255-a), min(255, pb+255-a)
+						}
+					}
 					r += pr
 					g += pg
 					bl += pb

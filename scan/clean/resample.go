@@ -132,7 +132,27 @@ func warpPlanes(dst []uint8, dstride, n int, src []uint8, sstride, sw, sh int, m
 		fx := int64(math.Floor((m[0]*0.5+m[1]*cy+m[2]-0.5)*one + 0.5))
 		fy := int64(math.Floor((m[3]*0.5+m[4]*cy+m[5]-0.5)*one + 0.5))
 		dfx, dfy := int64(math.Round(m[0]*one)), int64(math.Round(m[3]*one))
-		for x := 0; x < w; x++ {
+		x := 0
+		if aff && n == 1 {
+			// The run of the row whose four neighbours are all inside
+			// the source, without a test per pixel.
+			xa, xb := interior(fx, dfx, sw, w)
+			ya, yb := interior(fy, dfy, sh, w)
+			xa, xb = max(xa, ya), min(xb, yb)
+			if xa < xb {
+				// Up to the run, the general loop below; then the run.
+				for ; x < xa; x++ {
+					row[x] = sample1(src, sstride, sw, sh, fx, fy, fill)
+					fx += dfx
+					fy += dfy
+				}
+				warpRun(row[xa:xb], src, sstride, fx, fy, dfx, dfy)
+				fx += dfx * int64(xb-xa)
+				fy += dfy * int64(xb-xa)
+				x = xb
+			}
+		}
+		for ; x < w; x++ {
 			if !aff {
 				p := m.apply(Point{float64(x) + 0.5, cy})
 				fx = int64(math.Floor((p.X - 0.5) * one))
@@ -188,6 +208,68 @@ func warpPlanes(dst []uint8, dstride, n int, src []uint8, sstride, sw, sh int, m
 			fy += dfy
 		}
 	}
+}
+
+// interior gives the range [a, b) of x in [0, w) for which the 16.16
+// position f+x·df has its integer part i with 0 ≤ i and i+1 < size.
+func interior(f, df int64, size, w int) (a, b int) {
+	lo, hi := int64(0), int64(size-1)<<16 // positions allowed: [lo, hi)
+	if df == 0 {
+		if f >= lo && f < hi {
+			return 0, w
+		}
+		return 0, 0
+	}
+	// x ≥ (lo-f)/df and x < (hi-f)/df for df > 0; reversed for df < 0.
+	ceilDiv := func(a, b int64) int64 {
+		q := a / b
+		if (a%b != 0) && ((a < 0) == (b < 0)) {
+			q++
+		}
+		return q
+	}
+	var xa, xb int64
+	if df > 0 {
+		xa, xb = ceilDiv(lo-f, df), ceilDiv(hi-f, df)
+	} else {
+		xa, xb = ceilDiv(f-hi+1, -df), ceilDiv(f-lo+1, -df)
+	}
+	xa, xb = max(xa, 0), min(xb, int64(w))
+	if xa >= xb {
+		return 0, 0
+	}
+	return int(xa), int(xb)
+}
+
+// warpRun interpolates a run of one-sample pixels whose four neighbours
+// are known to be inside src.
+func warpRun(dst []uint8, src []uint8, stride int, fx, fy, dfx, dfy int64) {
+	for i := range dst {
+		s := int(fy>>16)*stride + int(fx>>16)
+		wx, wy := uint32(fx>>8)&0xff, uint32(fy>>8)&0xff
+		a, b := src[s:s+2], src[s+stride:s+stride+2]
+		top := uint32(a[0])*(256-wx) + uint32(a[1])*wx
+		bot := uint32(b[0])*(256-wx) + uint32(b[1])*wx
+		dst[i] = uint8((top*(256-wy) + bot*wy + 1<<15) >> 16)
+		fx += dfx
+		fy += dfy
+	}
+}
+
+// sample1 interpolates one-sample src at the 16.16 position (fx, fy),
+// with fill beyond its edges.
+func sample1(src []uint8, stride, sw, sh int, fx, fy int64, fill uint8) uint8 {
+	x0, y0 := int(fx>>16), int(fy>>16)
+	wx, wy := uint32(fx>>8)&0xff, uint32(fy>>8)&0xff
+	at := func(xx, yy int) uint32 {
+		if xx < 0 || yy < 0 || xx >= sw || yy >= sh {
+			return uint32(fill)
+		}
+		return uint32(src[yy*stride+xx])
+	}
+	top := at(x0, y0)*(256-wx) + at(x0+1, y0)*wx
+	bot := at(x0, y0+1)*(256-wx) + at(x0+1, y0+1)*wx
+	return uint8((top*(256-wy) + bot*wy + 1<<15) >> 16)
 }
 
 // copyPlanes is warpPlanes for maps that move whole pixels.

@@ -21,7 +21,10 @@ func TestRenderYCbCr(t *testing.T) {
 	draw.Draw(rgba, rgba.Rect, src, src.Rect.Min, draw.Src)
 	draw.Draw(rgba, image.Rect(100, 100, 400, 300), &image.Uniform{color.RGBA{200, 30, 40, 255}}, image.Point{}, draw.Src)
 	draw.Draw(rgba, image.Rect(0, 500, rgba.Rect.Dx(), 560), &image.Uniform{color.RGBA{40, 60, 210, 255}}, image.Point{}, draw.Src)
-	edits := Edits{{Kind: Deskew, Angle: 2.3}, {Kind: Crop, Rect: image.Rect(31, 17, rgba.Rect.Dx()-40, rgba.Rect.Dy()-25)}}
+	// A punch hole filled half on the stamp, half on the paper: the
+	// planes are painted as they are, the chroma at its resolution.
+	edits := Edits{{Kind: Deskew, Angle: 2.3}, {Kind: Crop, Rect: image.Rect(31, 17, rgba.Rect.Dx()-40, rgba.Rect.Dy()-25)},
+		{Kind: Fill, Rects: []image.Rectangle{image.Rect(300, 150, 380, 230), image.Rect(601, 401, 660, 460)}}}
 	for _, q := range []int{100} {
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, rgba, &jpeg.Options{Quality: q}); err != nil {

@@ -144,7 +144,7 @@ func TestForcedDPI(t *testing.T) {
 }
 
 func TestImageOnlyPDF(t *testing.T) {
-	testenv.Require(t, "pdftoppm")
+	testenv.Require(t, "pdftocairo")
 	dir := t.TempDir()
 	pages, err := readAll(t, testenv.Testdata("multipage-g4.tif"), filepath.Join(dir, "..", filepath.Base(dir), "a4.jpg"))
 	if err == nil {
@@ -194,7 +194,7 @@ func TestImageOnlyPDF(t *testing.T) {
 		t.Errorf("the JPEG page did not come back as the same JPEG: %+v", back[2].Original)
 	}
 
-	// A page turned with /Rotate is rendered (by pdftoppm), upright as a
+	// A page turned with /Rotate is rendered (by pdftocairo), upright as a
 	// viewer shows it.
 	turned := filepath.Join(dir, "turned.pdf")
 	if err := api.RotateFile(in, turned, 90, []string{"1"}, nil); err != nil {
