@@ -92,7 +92,7 @@ func (d *docFlags) options(cmd *cobra.Command, logger *slog.Logger) (pipeline.Op
 	if err := d.cleanOptions(&opt); err != nil {
 		return pipeline.Options{}, err
 	}
-	opt.PDF.Title = d.title
+	opt.PDF.Meta.Title = d.title
 	opt.PDF.Producer = "demat " + version
 	opt.Progress = func(e pipeline.Event) {
 		switch {

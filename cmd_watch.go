@@ -58,7 +58,7 @@ folder and exits.`,
 			if st, err := os.Stat(in); err != nil || !st.IsDir() {
 				return fmt.Errorf("%s: not a folder: give the folder the scanner writes to", in)
 			}
-			title := opt.PDF.Title
+			title := opt.PDF.Meta.Title
 			return watch.Run(cmd.Context(), watch.Options{Dir: in, Once: once, Logger: logger},
 				func(ctx context.Context, f watch.File) error {
 					stem := strings.TrimSuffix(f.Name, filepath.Ext(f.Name))
@@ -72,9 +72,9 @@ folder and exits.`,
 					}
 					out = freeName(outDir, stem)
 					o := opt
-					o.PDF.Title = title
-					if o.PDF.Title == "" {
-						o.PDF.Title = stem
+					o.PDF.Meta.Title = title
+					if o.PDF.Meta.Title == "" {
+						o.PDF.Meta.Title = stem
 					}
 					res, err := pipeline.Process(ctx, []string{f.Path}, out, o)
 					if err != nil {

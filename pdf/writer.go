@@ -14,22 +14,75 @@ import (
 	"github.com/klauspost/compress/zlib"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/demat-app/demat/internal/icc"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/scan"
 )
 
 // Options describe the document.
 type Options struct {
-	Title    string
-	Author   string
-	Subject  string
-	Keywords string
-	// Lang is the document's main language as a BCP 47 tag ("fr", "ar").
-	Lang string
+	// Meta is the document's metadata (Title, Language… and the
+	// registry's properties).
+	Meta Metadata
 	// Producer names the program; "demat" when empty.
 	Producer string
 	// Created is the creation date; now when zero.
 	Created time.Time
+	// PDFA is the PDF/A level claimed and kept to: PDF/A-2b by default.
+	PDFA Conformance
+	// Attachments are files embedded as associated files of the
+	// document (PDF/A-3 or no PDF/A: PDF/A-2 takes only PDF/A files).
+	Attachments []Attachment
+	// Record embeds the metadata record (RecordName, see Record) as an
+	// associated file, so that the archived copy describes itself to
+	// systems that read no XMP. It needs PDF/A-3 too.
+	Record bool
+}
+
+// Conformance is a PDF/A level.
+type Conformance uint8
+
+// PDF/A levels demat writes. Level B ("basic") is what a scan can honestly
+// claim: the look of every page is preserved; the text layer is not
+// tagged structure (level A) but is Unicode (what level U adds).
+const (
+	PDFA2B Conformance = iota // the default
+	PDFA3B                    // PDF/A-2b with associated files
+	PDFAOff
+)
+
+func (c Conformance) String() string {
+	switch c {
+	case PDFA2B:
+		return "2b"
+	case PDFA3B:
+		return "3b"
+	}
+	return "off"
+}
+
+// ParseConformance reads 2b, 3b or off.
+func ParseConformance(s string) (Conformance, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "2b", "2", "pdfa-2b":
+		return PDFA2B, nil
+	case "3b", "3", "pdfa-3b":
+		return PDFA3B, nil
+	case "off", "none", "no":
+		return PDFAOff, nil
+	}
+	return 0, fmt.Errorf("PDF/A level %q: want 2b, 3b or off", s)
+}
+
+// part is the PDF/A part number, 0 for none.
+func (c Conformance) part() int {
+	switch c {
+	case PDFA2B:
+		return 2
+	case PDFA3B:
+		return 3
+	}
+	return 0
 }
 
 // Writer writes one PDF, page by page. It is not safe for concurrent use:
@@ -56,6 +109,16 @@ func NewWriter(w io.Writer, opt Options) (*Writer, error) {
 	}
 	if opt.Created.IsZero() {
 		opt.Created = time.Now()
+	}
+	// Dates go to the second in both Info and XMP, which must agree.
+	opt.Created = opt.Created.Truncate(time.Second)
+	if opt.PDFA == PDFA2B && (len(opt.Attachments) > 0 || opt.Record) {
+		return nil, errors.New("pdf: PDF/A-2b cannot hold attached files: use PDF/A-3b (--pdfa 3b) or no PDF/A (--pdfa off)")
+	}
+	for _, a := range opt.Attachments {
+		if err := a.check(); err != nil {
+			return nil, fmt.Errorf("pdf: %w", err)
+		}
 	}
 	pw := &Writer{w: &countingWriter{w: bufio.NewWriterSize(w, 1<<16)}, opt: opt, offset: make([]int64, 3)}
 	// The binary comment tells transfer tools the file is not text.
@@ -174,9 +237,37 @@ func (pw *Writer) Close() error {
 		kids[i] = *types.NewIndirectRef(n, 0)
 	}
 	pw.object(objPages, types.Dict{"Type": types.Name("Pages"), "Kids": kids, "Count": types.Integer(len(pw.pages))})
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return err
+	}
 	cat := types.Dict{"Type": types.Name("Catalog"), "Pages": *types.NewIndirectRef(objPages, 0)}
-	if pw.opt.Lang != "" {
-		cat["Lang"] = types.StringLiteral(pw.opt.Lang)
+	if pw.opt.Meta.Language != "" {
+		cat["Lang"] = types.StringLiteral(pw.opt.Meta.Language)
+	}
+	doc := xmpDoc{
+		meta: pw.opt.Meta, producer: pw.opt.Producer, tool: pw.opt.Producer,
+		created: pw.opt.Created, modified: pw.opt.Created,
+		documentID: "uuid:" + uuid(id), instID: "uuid:" + uuid(id),
+		part: pw.opt.PDFA.part(), conformance: "B",
+	}
+	// The metadata stream is left uncompressed, so that any tool can
+	// find and read it (PDF/A asks for it).
+	xmp := pw.packet(doc.packet())
+	cat["Metadata"] = *types.NewIndirectRef(xmp, 0)
+	if pw.opt.PDFA != PDFAOff {
+		cat["OutputIntents"] = types.Array{*types.NewIndirectRef(pw.outputIntent(), 0)}
+	}
+	if files := pw.attachments(); len(files) > 0 {
+		names := types.Array{}
+		af := types.Array{}
+		for _, f := range files {
+			names = append(names, textString(f.name), *types.NewIndirectRef(f.spec, 0))
+			af = append(af, *types.NewIndirectRef(f.spec, 0))
+		}
+		cat["Names"] = types.Dict{"EmbeddedFiles": types.Dict{"Names": names}}
+		cat["AF"] = af
+		cat["PageMode"] = types.Name("UseAttachments")
 	}
 	pw.object(objCatalog, cat)
 	info := pw.object(0, pw.info())
@@ -185,10 +276,6 @@ func (pw *Writer) Close() error {
 	pw.printf("xref\n0 %d\n0000000000 65535 f \n", len(pw.offset))
 	for _, off := range pw.offset[1:] {
 		pw.printf("%010d 00000 n \n", off)
-	}
-	id := make([]byte, 16)
-	if _, err := rand.Read(id); err != nil {
-		return err
 	}
 	trailer := types.Dict{
 		"Size": types.Integer(len(pw.offset)),
@@ -209,19 +296,50 @@ func (pw *Writer) Close() error {
 
 var errClosed = errors.New("pdf: writer closed")
 
+// info is the Info dictionary: the same properties as the XMP packet, in
+// the same words (PDF/A checks that they agree).
 func (pw *Writer) info() types.Dict {
+	m := pw.opt.Meta
 	d := types.Dict{
 		"Producer":     textString(pw.opt.Producer),
 		"Creator":      textString(pw.opt.Producer),
-		"CreationDate": types.StringLiteral(types.DateString(pw.opt.Created)),
-		"ModDate":      types.StringLiteral(types.DateString(pw.opt.Created)),
+		"CreationDate": types.StringLiteral(pdfDate(pw.opt.Created)),
+		"ModDate":      types.StringLiteral(pdfDate(pw.opt.Created)),
 	}
-	for k, v := range map[string]string{"Title": pw.opt.Title, "Author": pw.opt.Author, "Subject": pw.opt.Subject, "Keywords": pw.opt.Keywords} {
+	for k, v := range map[string]string{"Title": m.Title, "Author": m.Author, "Subject": m.Subject, "Keywords": strings.Join(m.Keywords, ", ")} {
 		if v != "" {
 			d[k] = textString(v)
 		}
 	}
 	return d
+}
+
+// packet writes the XMP packet as the document's metadata stream.
+func (pw *Writer) packet(xmp []byte) int {
+	return pw.stream(0, types.Dict{"Type": types.Name("Metadata"), "Subtype": types.Name("XML")}, xmp)
+}
+
+// outputIntent writes the sRGB output intent PDF/A requires for device
+// colour (the scans' DeviceRGB and DeviceGray images).
+func (pw *Writer) outputIntent() int {
+	prof := icc.SRGB()
+	p := pw.stream(0, types.Dict{"N": types.Integer(3), "Filter": types.Name("FlateDecode")}, deflate(prof, zlib.BestCompression))
+	return pw.object(0, types.Dict{
+		"Type":                      types.Name("OutputIntent"),
+		"S":                         types.Name("GTS_PDFA1"),
+		"OutputConditionIdentifier": types.StringLiteral(icc.Description),
+		"Info":                      types.StringLiteral(icc.Description),
+		"RegistryName":              types.StringLiteral("http://www.color.org"),
+		"DestOutputProfile":         *types.NewIndirectRef(p, 0),
+	})
+}
+
+// uuid formats 16 random bytes as a version 4 UUID.
+func uuid(b []byte) string {
+	u := append([]byte(nil), b...)
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
 // textString encodes a text string: PDFDocEncoding-safe ASCII as a literal,

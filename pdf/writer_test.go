@@ -13,9 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-
+	"github.com/demat-app/demat/internal/pdftest"
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pdf"
@@ -74,23 +72,15 @@ func writePDF(t *testing.T, pages []scan.Page, texts []*ocr.Result, opt pdf.Opti
 	return out
 }
 
-// validate runs qpdf --check and pdfcpu's strict validation.
+// validate runs qpdf --check, pdfcpu's strict validation and the
+// structural PDF/A check (the writer's default is PDF/A-2b).
 func validate(t *testing.T, path string) {
 	t.Helper()
-	out := testenv.Run(t, "qpdf", "--check", path)
-	if !strings.Contains(out, "No syntax or stream encoding errors") {
-		t.Errorf("qpdf --check: %s", out)
-	}
-	model.ConfigPath = "disable"
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationStrict
-	if err := api.ValidateFile(path, conf); err != nil {
-		t.Errorf("pdfcpu strict validation: %v", err)
-	}
+	pdftest.Validate(t, path, true)
 }
 
 func TestTextLayer(t *testing.T) {
-	out := writePDF(t, []scan.Page{page(2480, 3508, 300)}, []*ocr.Result{result()}, pdf.Options{Title: "Courrier المملكة", Lang: "fr"})
+	out := writePDF(t, []scan.Page{page(2480, 3508, 300)}, []*ocr.Result{result()}, pdf.Options{Meta: pdf.Metadata{Title: "Courrier المملكة", Language: "fr"}})
 	validate(t, out)
 
 	info := testenv.Run(t, "pdfinfo", out)

@@ -36,7 +36,8 @@ type Options struct {
 	Sidecar string
 	// Force allows replacing existing output files.
 	Force bool
-	// PDF describes the document; Title defaults to the output's name.
+	// PDF describes the document; its title defaults to the output's
+	// name, its language to the first OCR language's.
 	PDF pdf.Options
 	// Progress, when set, is called with each event; calls never overlap
 	// (they may come from different goroutines) and must return quickly.
@@ -64,11 +65,11 @@ func (o *Options) applyDefaults(out string) {
 		// One Tesseract per core: OpenMP is off, so a page uses one.
 		o.Jobs = runtime.NumCPU()
 	}
-	if o.PDF.Title == "" {
-		o.PDF.Title = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
+	if o.PDF.Meta.Title == "" {
+		o.PDF.Meta.Title = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
 	}
-	if o.PDF.Lang == "" {
-		o.PDF.Lang = LangTag(o.Languages[0])
+	if o.PDF.Meta.Language == "" {
+		o.PDF.Meta.Language = LangTag(o.Languages[0])
 	}
 	if o.Progress == nil {
 		o.Progress = func(Event) {}

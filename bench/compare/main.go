@@ -270,7 +270,7 @@ func imageOnlyPDF(images []string, out string) error {
 		return err
 	}
 	defer f.Close()
-	w, err := pdf.NewWriter(f, pdf.Options{Title: "bench input"})
+	w, err := pdf.NewWriter(f, pdf.Options{Meta: pdf.Metadata{Title: "bench input"}, PDFA: pdf.PDFAOff})
 	if err != nil {
 		return err
 	}

@@ -156,7 +156,7 @@ func TestImageOnlyPDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	w, err := pdf.NewWriter(&b, pdf.Options{Title: "scan"})
+	w, err := pdf.NewWriter(&b, pdf.Options{Meta: pdf.Metadata{Title: "scan"}})
 	if err != nil {
 		t.Fatal(err)
 	}
