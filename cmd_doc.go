@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/demat-app/demat/ocr"
+	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/pipeline"
 )
 
@@ -23,6 +26,10 @@ type docFlags struct {
 	cleanSteps                string
 	noClean, removeBlank      bool
 	photo                     bool
+	pdfa                      string
+	meta                      []string
+	metaFile                  string
+	attach                    []string
 }
 
 // cleanSteps are the cleanup steps --clean can name.
@@ -41,6 +48,71 @@ func (d *docFlags) add(f *pflag.FlagSet, dpiHelp string) {
 	f.BoolVar(&d.noClean, "no-clean", false, "no page cleanup: pages go into the PDF as they came")
 	f.BoolVar(&d.removeBlank, "remove-blank", false, "leave blank pages out (default: keep them, with a warning)")
 	f.BoolVar(&d.photo, "photo", false, "the pages are phone photos: find the sheet, flatten it to a rectangle and even out the lighting")
+	f.StringVar(&d.pdfa, "pdfa", "", "PDF/A `level`: 2b, 3b or off (default: 2b, or 3b when files or metadata are attached)")
+	f.StringArrayVar(&d.meta, "meta", nil, "set a metadata property, `key=value` (repeatable; keys: see demat help metadata)")
+	f.StringVar(&d.metaFile, "meta-file", "", "read metadata from a JSON `file` (an object of the same keys as --meta; --meta wins)")
+	f.StringArrayVar(&d.attach, "attach", nil, "embed a `file` in the PDF (repeatable; makes it PDF/A-3b)")
+}
+
+// pdfOptions reads --pdfa, --meta, --meta-file, --attach and --title. Any
+// metadata given is also attached as the metadata record, which, like any
+// attachment, takes PDF/A-3b; asking for PDF/A-2b then attaches nothing
+// (the XMP still holds every property), and asking for it with --attach
+// is an error.
+func (d *docFlags) pdfOptions(opt *pdf.Options) error {
+	var m pdf.Metadata
+	if d.metaFile != "" {
+		data, err := os.ReadFile(d.metaFile)
+		if err != nil {
+			return usageError{fmt.Errorf("--meta-file: %w", err)}
+		}
+		if m, err = pdf.ParseMetadataJSON(data); err != nil {
+			return usageError{fmt.Errorf("--meta-file %s: %w", d.metaFile, err)}
+		}
+	}
+	for _, kv := range d.meta {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return usageError{fmt.Errorf("--meta %q: write key=value", kv)}
+		}
+		if err := m.Set(k, v); err != nil {
+			return usageError{fmt.Errorf("--meta: %w", err)}
+		}
+	}
+	if d.title != "" {
+		m.Title = d.title
+	}
+	opt.Meta = m
+	given := len(d.meta) > 0 || d.metaFile != ""
+	for _, path := range d.attach {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return usageError{fmt.Errorf("--attach: %w", err)}
+		}
+		a := pdf.Attachment{Name: filepath.Base(path), Data: data}
+		if st, err := os.Stat(path); err == nil {
+			a.Modified = st.ModTime()
+		}
+		opt.Attachments = append(opt.Attachments, a)
+	}
+	switch {
+	case d.pdfa == "":
+		opt.Record = given
+		if given || len(opt.Attachments) > 0 {
+			opt.PDFA = pdf.PDFA3B
+		}
+	default:
+		c, err := pdf.ParseConformance(d.pdfa)
+		if err != nil {
+			return usageError{fmt.Errorf("--pdfa: %w", err)}
+		}
+		if c == pdf.PDFA2B && len(opt.Attachments) > 0 {
+			return usageError{fmt.Errorf("--attach needs PDF/A-3b: use --pdfa 3b (or off)")}
+		}
+		opt.PDFA = c
+		opt.Record = given && c != pdf.PDFA2B
+	}
+	return nil
 }
 
 // cleanOptions reads --clean, --no-clean, --remove-blank and --photo.
@@ -92,7 +164,9 @@ func (d *docFlags) options(cmd *cobra.Command, logger *slog.Logger) (pipeline.Op
 	if err := d.cleanOptions(&opt); err != nil {
 		return pipeline.Options{}, err
 	}
-	opt.PDF.Meta.Title = d.title
+	if err := d.pdfOptions(&opt.PDF); err != nil {
+		return pipeline.Options{}, err
+	}
 	opt.PDF.Producer = "demat " + version
 	opt.Progress = func(e pipeline.Event) {
 		switch {

@@ -105,7 +105,7 @@ Run without a command to open the window.`,
 	}
 	root.SetVersionTemplate("demat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newProcessCmd(logger), newScanCmd(logger), newDevicesCmd(logger), newWatchCmd(logger))
+	root.AddCommand(newProcessCmd(logger), newScanCmd(logger), newDevicesCmd(logger), newWatchCmd(logger), newInfoCmd(logger), newMetadataHelp())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

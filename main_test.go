@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/demat-app/demat/internal/pdftest"
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/scan/sane"
@@ -90,6 +91,7 @@ func TestProcessCLI(t *testing.T) {
 			t.Errorf("not JSON: %q", l)
 		}
 	}
+	pdftest.Validate(t, out, true)
 	want, _ := os.ReadFile(testenv.Testdata("phototest.txt"))
 	if cer := testenv.CER(testenv.PDFText(t, out), string(want)); cer > 0.01 {
 		t.Errorf("CER %.3f", cer)

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/demat-app/demat/internal/pdftest"
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pipeline"
@@ -44,6 +45,7 @@ func TestProcess(t *testing.T) {
 	if res.Pages != 4 || res.Words < 150 {
 		t.Errorf("result = %+v, want 4 pages and their words", res)
 	}
+	pdftest.Validate(t, out, true)
 	info := testenv.Run(t, "pdfinfo", out)
 	if !strings.Contains(testenv.Normalise(info), "Pages: 4") || !strings.Contains(testenv.Normalise(info), "Title: out") {
 		t.Errorf("pdfinfo:\n%s", info)

@@ -15,6 +15,8 @@ build=(
 )
 test=(
   poppler-utils qpdf
+  # validators: XMP read by exiftool, ICC profiles by LittleCMS, ALTO by xmllint
+  libimage-exiftool-perl liblcms2-utils libxml2-utils
   # scanimage, to compare demat with SANE's own front end when a device misbehaves
   sane-utils
 )
