@@ -30,6 +30,10 @@ type docFlags struct {
 	meta                      []string
 	metaFile                  string
 	attach                    []string
+	keepColor                 bool
+	alto, hocr                string
+	jpegQuality               int
+	colorDPI                  float64
 }
 
 // cleanSteps are the cleanup steps --clean can name.
@@ -42,6 +46,8 @@ func (d *docFlags) add(f *pflag.FlagSet, dpiHelp string) {
 	f.IntVarP(&d.jobs, "jobs", "j", 0, "pages recognised at once (default: number of cores)")
 	f.StringVar(&d.sidecar, "sidecar", "", "also write the recognised text to this `file` (pages separated by form feeds)")
 	f.StringVar(&d.title, "title", "", "document title (default: the output file's name)")
+	f.StringVar(&d.alto, "alto", "", "also write each page's text as ALTO 4 XML into this `folder` (NAME-0001.xml…, NAME being the PDF's)")
+	f.StringVar(&d.hocr, "hocr", "", "also write each page's text as hOCR into this `folder` (NAME-0001.hocr…)")
 	f.BoolVar(&d.asJSON, "json", false, "print progress and the result as JSON lines on standard output")
 	f.BoolVarP(&d.force, "force", "f", false, "replace the output files if they exist")
 	f.StringVar(&d.cleanSteps, "clean", strings.Join(cleanSteps, ","), "page cleanup `steps` to do, joined by commas: deskew, rotate (upside-down and sideways pages), crop (dark borders, punch holes), blank (detect blank pages)")
@@ -52,6 +58,9 @@ func (d *docFlags) add(f *pflag.FlagSet, dpiHelp string) {
 	f.StringArrayVar(&d.meta, "meta", nil, "set a metadata property, `key=value` (repeatable; keys: see demat help metadata)")
 	f.StringVar(&d.metaFile, "meta-file", "", "read metadata from a JSON `file` (an object of the same keys as --meta; --meta wins)")
 	f.StringArrayVar(&d.attach, "attach", nil, "embed a `file` in the PDF (repeatable; makes it PDF/A-3b)")
+	f.BoolVar(&d.keepColor, "keep-color", false, "store colour and grey pages in full colour, even those that black and white (or black-and-white text over colour) would keep")
+	f.IntVar(&d.jpegQuality, "jpeg-quality", pdf.DefaultJPEGQuality, "`quality` (1–100) of the JPEGs demat writes (a JPEG page that needs no change keeps its own)")
+	f.Float64Var(&d.colorDPI, "color-dpi", 0, "downsample colour and grey pictures finer than this `resolution` (default: keep theirs)")
 }
 
 // pdfOptions reads --pdfa, --meta, --meta-file, --attach and --title. Any
@@ -160,6 +169,7 @@ func (d *docFlags) options(cmd *cobra.Command, logger *slog.Logger) (pipeline.Op
 	enc := json.NewEncoder(cmd.OutOrStdout())
 	opt := pipeline.Options{
 		Languages: langs, Jobs: d.jobs, DPI: d.dpi, Sidecar: d.sidecar, Force: d.force, Logger: logger,
+		ALTO: d.alto, HOCR: d.hocr,
 	}
 	if err := d.cleanOptions(&opt); err != nil {
 		return pipeline.Options{}, err
@@ -167,6 +177,13 @@ func (d *docFlags) options(cmd *cobra.Command, logger *slog.Logger) (pipeline.Op
 	if err := d.pdfOptions(&opt.PDF); err != nil {
 		return pipeline.Options{}, err
 	}
+	if d.jpegQuality < 1 || d.jpegQuality > 100 {
+		return pipeline.Options{}, usageError{fmt.Errorf("--jpeg-quality %d: want 1 to 100", d.jpegQuality)}
+	}
+	if d.colorDPI < 0 || (d.colorDPI > 0 && d.colorDPI < 50) {
+		return pipeline.Options{}, usageError{fmt.Errorf("--color-dpi %g: want 50 or more (or 0 to keep every resolution)", d.colorDPI)}
+	}
+	opt.Image = pdf.ImageOptions{KeepColor: d.keepColor, JPEGQuality: d.jpegQuality, ColorDPI: d.colorDPI}
 	opt.PDF.Producer = "demat " + version
 	opt.Progress = func(e pipeline.Event) {
 		switch {

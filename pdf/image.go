@@ -1,33 +1,172 @@
 package pdf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
+	"image/jpeg"
+	"math"
 
+	"github.com/disintegration/imaging"
 	"github.com/klauspost/compress/zlib"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/demat-app/demat/internal/ccitt"
 	"github.com/demat-app/demat/internal/pngchunk"
 	"github.com/demat-app/demat/internal/raster"
 	"github.com/demat-app/demat/scan"
+	"github.com/demat-app/demat/scan/clean"
 )
 
-// Image is a page image ready to go into a PDF: an image XObject's
-// dictionary and its compressed data.
+// Image is a page image ready to go into a PDF: one or more image
+// XObjects (dictionaries and compressed data), drawn in order over the
+// whole page.
 type Image struct {
-	dict types.Dict
-	data []byte
+	layers []*layer
+	// Kind says how the page was stored: "jpeg" (the source's JPEG as it
+	// is), "jpeg-reencoded", "g4", "g4-source" (the source's G4 as it is),
+	// "mrc" (a mixed page: text mask over colour), "png" (the source's
+	// PNG pixels as they are) or "flate".
+	Kind string
 }
 
-// EncodeImage prepares a page's image for the PDF: the source's own
-// compressed data when a PDF can take it as it is, else the pixels,
-// Flate-compressed, as 1-bit, grey or RGB according to what they hold. It
-// decodes the page when it must. It is safe to call for different pages
-// from several goroutines, which is how the pipeline spreads the work.
-func EncodeImage(p *scan.Page) (*Image, error) {
+// layer is one image XObject; mask, when set, is the stencil it is
+// painted through (explicit masking).
+type layer struct {
+	dict types.Dict
+	data []byte
+	mask *layer
+}
+
+// Size is the number of bytes the page's images take.
+func (img *Image) Size() int {
+	n := 0
+	for _, l := range img.layers {
+		n += len(l.data)
+		if l.mask != nil {
+			n += len(l.mask.data)
+		}
+	}
+	return n
+}
+
+func single(kind string, dict types.Dict, data []byte) *Image {
+	return &Image{layers: []*layer{{dict: dict, data: data}}, Kind: kind}
+}
+
+// ImageOptions choose how EncodeImage stores a page.
+type ImageOptions struct {
+	// Report is what cleanup measured on the page; nil stores the page as
+	// it came (see EncodeImage).
+	Report *clean.Report
+	// KeepColor stores colour and grey pages in full colour even when
+	// black and white or a text mask would do.
+	KeepColor bool
+	// JPEGQuality is the quality of the JPEGs demat writes
+	// (DefaultJPEGQuality when 0).
+	JPEGQuality int
+	// ColorDPI, when set, is the highest resolution colour and grey
+	// images are kept at; finer ones are downsampled to it.
+	ColorDPI float64
+}
+
+// DefaultJPEGQuality is the quality of the colour and grey pages demat
+// encodes: 85 keeps the grain of paper and the strokes of a pencil
+// without visible blocks at 300 dpi, at about a third of the size of
+// quality 100. A page that came as a JPEG and needs no change keeps its
+// own JPEG.
+const DefaultJPEGQuality = 85
+
+// EncodeImage prepares a page's image for the PDF, choosing the storage by
+// what cleanup found the page to hold (opt.Report):
+//
+//   - pages of print in black and white or grey (Tone BiLevel or Gray,
+//     no pictures) and blank pages: CCITT G4, after adaptive binarisation
+//     when the page came in grey or colour;
+//   - print in colour (Tone Color, no pictures: a stamp, a signature in
+//     blue, tinted paper): a mixed page, the print as a G4 mask at full
+//     resolution painted in its colours over the paper's colours at a
+//     third of it (the mixed raster content of scanners' compact PDFs);
+//   - pages with pictures (photographs, drawings in shades): JPEG;
+//
+// except with KeepColor, which keeps colour and grey pages as JPEGs. A
+// page that came as a JPEG keeps its own JPEG whenever it is stored as
+// JPEG and was not edited; a G4 page keeps its G4. With no report (no
+// cleanup) the page goes in as it came: the source's own compressed data
+// when a PDF can take it, else its pixels, Flate-compressed, as 1-bit, grey
+// or RGB according to what they hold. EncodeImage decodes the page when it
+// must. It is safe to call for different pages from several goroutines,
+// which is how the pipeline spreads the work.
+func EncodeImage(p *scan.Page, opt ImageOptions) (*Image, error) {
+	if opt.JPEGQuality <= 0 || opt.JPEGQuality > 100 {
+		opt.JPEGQuality = DefaultJPEGQuality
+	}
+	if o := p.Original; o != nil && o.Width == p.Width && o.Height == p.Height {
+		switch {
+		case o.Format == scan.CCITTG4:
+			return asIs(p)
+		case opt.Report == nil:
+			return asIs(p)
+		case o.Format == scan.JPEG && storedAsJPEG(p, opt) && !downsampled(p, opt):
+			return asIs(p)
+		}
+	}
+	if opt.Report == nil {
+		return asIs(p)
+	}
+	px, err := p.Pixels()
+	if err != nil {
+		return nil, err
+	}
+	dpi := p.YDPI
+	if dpi <= 0 {
+		dpi = 300
+	}
+	switch {
+	case storedAsJPEG(p, opt):
+		return jpegImage(px, p, opt)
+	case opt.Report.Tone == clean.Color && !opt.KeepColor:
+		return mixed(px, dpi)
+	}
+	return g4Image(px, dpi), nil
+}
+
+// storedAsJPEG tells the pages kept as JPEGs: pictures, and with
+// KeepColor every page that came in grey or colour.
+func storedAsJPEG(p *scan.Page, opt ImageOptions) bool {
+	r := opt.Report
+	if r == nil {
+		return false
+	}
+	if opt.KeepColor {
+		return !cameBilevel(p)
+	}
+	return r.Pictures && !r.Blank
+}
+
+// cameBilevel tells a page that came black and white.
+func cameBilevel(p *scan.Page) bool {
+	if o := p.Original; o != nil {
+		return o.BitsPerComponent == 1
+	}
+	switch m := p.Image.(type) {
+	case *image.Gray:
+		return bilevel(m)
+	case *image.Paletted:
+		return len(m.Palette) <= 2 && greyPalette(m.Palette)
+	}
+	return false
+}
+
+func downsampled(p *scan.Page, opt ImageOptions) bool {
+	return opt.ColorDPI > 0 && p.YDPI > opt.ColorDPI*1.05
+}
+
+// asIs stores the page as it came (see EncodeImage).
+func asIs(p *scan.Page) (*Image, error) {
 	if o := p.Original; o != nil {
 		if o.Width != p.Width || o.Height != p.Height {
 			return nil, fmt.Errorf("%s: original is %d×%d but the page is %d×%d", p.Source, o.Width, o.Height, p.Width, p.Height)
@@ -38,13 +177,13 @@ func EncodeImage(p *scan.Page) (*Image, error) {
 			if o.Components == 1 {
 				cs = "DeviceGray"
 			}
-			return &Image{imageDict(o.Width, o.Height, types.Name(cs), 8, "DCTDecode", nil), o.Data}, nil
+			return single("jpeg", imageDict(o.Width, o.Height, types.Name(cs), 8, "DCTDecode", nil), o.Data), nil
 		case scan.CCITTG4:
 			parms := types.Dict{"K": types.Integer(-1), "Columns": types.Integer(o.Width), "Rows": types.Integer(o.Height)}
 			if o.BlackIs1 {
 				parms["BlackIs1"] = types.Boolean(true)
 			}
-			return &Image{imageDict(o.Width, o.Height, types.Name("DeviceGray"), 1, "CCITTFaxDecode", parms), o.Data}, nil
+			return single("g4-source", imageDict(o.Width, o.Height, types.Name("DeviceGray"), 1, "CCITTFaxDecode", parms), o.Data), nil
 		case scan.PNG:
 			if img, err := pngImage(o); err == nil {
 				return img, nil
@@ -57,7 +196,54 @@ func EncodeImage(p *scan.Page) (*Image, error) {
 		return nil, err
 	}
 	data, cs, bpc := rawPixels(px)
-	return &Image{imageDict(p.Width, p.Height, cs, bpc, "FlateDecode", nil), deflate(data, zlib.BestSpeed)}, nil
+	return single("flate", imageDict(p.Width, p.Height, cs, bpc, "FlateDecode", nil), deflate(data, zlib.BestSpeed)), nil
+}
+
+// g4Image stores a page black and white: thresholded adaptively unless it
+// already is two-level.
+func g4Image(px image.Image, dpi float64) *Image {
+	g, ok := px.(*image.Gray)
+	if !ok || !bilevel(g) {
+		g = clean.Sauvola(px, sauvolaRadius(dpi), 0)
+	}
+	b := g.Bounds()
+	return single("g4", g4Dict(b.Dx(), b.Dy()), ccitt.EncodeGray(g))
+}
+
+func g4Dict(w, h int) types.Dict {
+	parms := types.Dict{"K": types.Integer(-1), "Columns": types.Integer(w), "Rows": types.Integer(h)}
+	return imageDict(w, h, types.Name("DeviceGray"), 1, "CCITTFaxDecode", parms)
+}
+
+// sauvolaRadius scales the binarisation window with the resolution.
+func sauvolaRadius(dpi float64) int {
+	return max(7, int(math.Round(clean.SauvolaRadius*dpi/300)))
+}
+
+// jpegImage encodes a page as JPEG, grey when it has no colour,
+// downsampled to opt.ColorDPI when it is finer.
+func jpegImage(px image.Image, p *scan.Page, opt ImageOptions) (*Image, error) {
+	if downsampled(p, opt) {
+		b := px.Bounds()
+		w := max(1, int(math.Round(float64(b.Dx())*opt.ColorDPI/p.XDPI)))
+		h := max(1, int(math.Round(float64(b.Dy())*opt.ColorDPI/p.YDPI)))
+		px = imaging.Resize(px, w, h, imaging.Lanczos)
+	}
+	if opt.Report.Tone != clean.Color && !opt.KeepColor {
+		if _, ok := px.(*image.Gray); !ok {
+			px = clean.Luma(px) // no colour to keep
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, px, &jpeg.Options{Quality: opt.JPEGQuality}); err != nil {
+		return nil, fmt.Errorf("%s: encode the page as JPEG: %w", p.Source, err)
+	}
+	b := px.Bounds()
+	cs := "DeviceRGB"
+	if _, ok := px.(*image.Gray); ok {
+		cs = "DeviceGray"
+	}
+	return single("jpeg-reencoded", imageDict(b.Dx(), b.Dy(), types.Name(cs), 8, "DCTDecode", nil), buf.Bytes()), nil
 }
 
 func imageDict(w, h int, cs types.Object, bpc int, filter string, parms types.Dict) types.Dict {
@@ -122,7 +308,7 @@ func pngImage(o *scan.Encoded) (*Image, error) {
 		"BitsPerComponent": types.Integer(o.BitsPerComponent),
 		"Columns":          types.Integer(o.Width),
 	}
-	return &Image{imageDict(o.Width, o.Height, cs, o.BitsPerComponent, "FlateDecode", parms), idat}, nil
+	return single("png", imageDict(o.Width, o.Height, cs, o.BitsPerComponent, "FlateDecode", parms), idat), nil
 }
 
 // rawPixels lays an image out for PDF: 1-bit when it is black and white

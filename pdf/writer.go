@@ -175,8 +175,9 @@ func (pw *Writer) stream(n int, d types.Dict, data []byte) int {
 	return n
 }
 
-// AddPage writes one page: the image, covering the page at the image's
-// resolution, and the text layer from text (nil for a page without text).
+// AddPage writes one page as it came (EncodeImage without a cleanup
+// report): the image, covering the page at the image's resolution, and
+// the text layer from text (nil for a page without text).
 func (pw *Writer) AddPage(p *scan.Page, text *ocr.Result) error {
 	if pw.err != nil {
 		return pw.err
@@ -184,7 +185,7 @@ func (pw *Writer) AddPage(p *scan.Page, text *ocr.Result) error {
 	if err := p.Validate(); err != nil {
 		return fmt.Errorf("pdf: %w", err)
 	}
-	img, err := EncodeImage(p)
+	img, err := EncodeImage(p, ImageOptions{})
 	if err != nil {
 		return fmt.Errorf("pdf: %w", err)
 	}
@@ -198,9 +199,17 @@ func (pw *Writer) AddEncodedPage(img *Image, w, h float64, text *ocr.Result) err
 	if pw.err != nil {
 		return pw.err
 	}
-	im := pw.stream(0, img.dict, img.data)
+	xobjects := types.Dict{}
 	var content bytes.Buffer
-	fmt.Fprintf(&content, "q %s 0 0 %s 0 0 cm /Im0 Do Q\n", num(w), num(h))
+	for i, l := range img.layers {
+		d := l.dict.Clone().(types.Dict)
+		if l.mask != nil {
+			d["Mask"] = *types.NewIndirectRef(pw.stream(0, l.mask.dict, l.mask.data), 0)
+		}
+		name := fmt.Sprintf("Im%d", i)
+		xobjects[name] = *types.NewIndirectRef(pw.stream(0, d, l.data), 0)
+		fmt.Fprintf(&content, "q %s 0 0 %s 0 0 cm /%s Do Q\n", num(w), num(h), name)
+	}
 	if text != nil && text.WordCount() > 0 {
 		writeText(&content, text, w, h)
 	}
@@ -211,7 +220,7 @@ func (pw *Writer) AddEncodedPage(img *Image, w, h float64, text *ocr.Result) err
 		"MediaBox": types.Array{types.Integer(0), types.Integer(0), number(w), number(h)},
 		"Contents": *types.NewIndirectRef(cs, 0),
 		"Resources": types.Dict{
-			"XObject": types.Dict{"Im0": *types.NewIndirectRef(im, 0)},
+			"XObject": xobjects,
 			"Font":    types.Dict{"F1": *types.NewIndirectRef(pw.font, 0)},
 		},
 	})

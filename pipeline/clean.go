@@ -1,11 +1,9 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"slices"
 	"strings"
 
@@ -14,10 +12,6 @@ import (
 	"github.com/demat-app/demat/scan/clean"
 	"github.com/demat-app/demat/scan/file"
 )
-
-// jpegQuality for pages re-encoded after cleaning: visually lossless for
-// scanned text and stamps, a third of the size of quality 100.
-const jpegQuality = 90
 
 // cleaner straightens, turns and crops pages before OCR. It is shared by
 // the workers: OSD is safe for concurrent use and the rest is read-only.
@@ -50,9 +44,9 @@ func (c *cleaner) close() {
 // clean decides and applies the automatic edits of a page. A page that
 // needs none keeps its original file untouched (a JPEG stays the same
 // JPEG, a G4 page stays G4); an edited page is rendered from its original
-// and re-encoded the way it came: a JPEG as a JPEG, a black-and-white page
-// black and white. OCR then reads the page that goes into the PDF, so the
-// text layer stays on the words.
+// and handed on as pixels (black and white staying black and white), which
+// the PDF stage encodes by what the page holds. OCR reads the page that
+// goes into the PDF, so the text layer stays on the words.
 func (c *cleaner) clean(ctx context.Context, j *job) error {
 	if c == nil {
 		return nil
@@ -88,15 +82,14 @@ func (c *cleaner) clean(ctx context.Context, j *job) error {
 		}
 		j.warn = append(j.warn, fmt.Sprintf("%s: %s", p.Source, w))
 	}
-	if len(edits) == 0 {
-		return nil
+	if len(edits) > 0 {
+		render(p, img, edits, rep)
 	}
-	return render(p, img, edits, rep)
+	return nil
 }
 
-// render replaces the page's image by what edits make of img, re-encoded
-// the way the page came (see clean).
-func render(p *scan.Page, img image.Image, edits clean.Edits, rep clean.Report) error {
+// render replaces the page's image by what edits make of img (see clean).
+func render(p *scan.Page, img image.Image, edits clean.Edits, rep clean.Report) {
 	out := clean.Render(img, edits)
 	orig := p.Original
 	b := out.Bounds()
@@ -105,24 +98,11 @@ func render(p *scan.Page, img image.Image, edits clean.Edits, rep clean.Report) 
 	if rep.Photo {
 		p.XDPI, p.YDPI, p.GuessedDPI = rep.DPI, rep.DPI, false
 	}
-	switch {
-	case orig != nil && orig.BitsPerComponent == 1:
+	if orig != nil && orig.BitsPerComponent == 1 {
 		// Interpolation greys the edges of a black-and-white page:
 		// back to two levels, so that it stays 1-bit in the PDF.
 		p.Image = clean.Threshold(out)
-	case orig != nil && orig.Format == scan.JPEG:
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: jpegQuality}); err != nil {
-			return fmt.Errorf("%s: re-encode the cleaned page: %w", p.Source, err)
-		}
-		comps := 3
-		if _, ok := out.(*image.Gray); ok {
-			comps = 1
-		}
-		p.File = buf.Bytes()
-		p.Original = &scan.Encoded{Format: scan.JPEG, Data: p.File, Width: p.Width, Height: p.Height, Components: comps, BitsPerComponent: 8}
 	}
-	return nil
 }
 
 // Text read upside down gets a mean word confidence around 40–55 from
@@ -165,9 +145,7 @@ func (c *cleaner) check(ctx context.Context, engine ocr.Engine, j *job) error {
 		rep = *j.report
 	}
 	rep.Photo = false // the resolution is already the page's
-	if err := render(&turned.page, img, clean.Edits{turn}, rep); err != nil {
-		return err
-	}
+	render(&turned.page, img, clean.Edits{turn}, rep)
 	if err := recognise(ctx, engine, &turned); err != nil {
 		return err
 	}

@@ -12,7 +12,9 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/demat-app/demat/internal/pdftest"
 	"github.com/demat-app/demat/internal/testenv"
+	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/pipeline"
 )
 
@@ -139,9 +141,10 @@ func TestBlankPages(t *testing.T) {
 	}
 }
 
-// Without cleanup, or when a page needs none, a JPEG goes into the PDF as
-// it is.
-func TestUncleanedPageKeepsItsBytes(t *testing.T) {
+// A JPEG goes into the PDF as it is without cleanup, and with --keep-color
+// when it needs no edit; with cleanup, a page of black print is stored
+// black and white (G4), much smaller.
+func TestJPEGPageStorage(t *testing.T) {
 	testenv.Require(t, "pdfimages")
 	dir := t.TempDir()
 	jpg := filepath.Join(dir, "p.jpg")
@@ -150,15 +153,38 @@ func TestUncleanedPageKeepsItsBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	out := filepath.Join(dir, "out.pdf")
-	if _, err := pipeline.Process(context.Background(), []string{jpg}, out,
-		pipeline.Options{Languages: []string{"fra"}, Jobs: 1, DPI: 300}); err != nil {
-		t.Fatal(err)
-	}
-	testenv.Run(t, "pdfimages", "-j", out, filepath.Join(dir, "img"))
-	got, err := os.ReadFile(filepath.Join(dir, "img-000.jpg"))
 	want, _ := os.ReadFile(jpg)
-	if err != nil || string(got) != string(want) {
-		t.Errorf("the straight JPEG page was re-encoded (%v)", err)
+	for _, c := range []struct {
+		name string
+		opt  pipeline.Options
+		enc  string // pdfimages -list's encoding
+	}{
+		{"no cleanup", pipeline.Options{NoClean: true}, "jpeg"},
+		{"keep colour", pipeline.Options{Image: pdf.ImageOptions{KeepColor: true}}, "jpeg"},
+		{"default", pipeline.Options{}, "ccitt"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.pdf")
+			c.opt.Languages, c.opt.Jobs, c.opt.DPI = []string{"fra"}, 1, 300
+			if _, err := pipeline.Process(context.Background(), []string{jpg}, out, c.opt); err != nil {
+				t.Fatal(err)
+			}
+			pdftest.Validate(t, out, true)
+			list := testenv.Run(t, "pdfimages", "-list", out)
+			if !strings.Contains(list, " "+c.enc+" ") {
+				t.Fatalf("stored as\n%s\nwant %s", list, c.enc)
+			}
+			if c.enc != "jpeg" {
+				if st, _ := os.Stat(out); st.Size() > int64(len(want))/2 {
+					t.Errorf("black-and-white storage made %d bytes of a %d-byte JPEG", st.Size(), len(want))
+				}
+				return
+			}
+			testenv.Run(t, "pdfimages", "-j", out, filepath.Join(filepath.Dir(out), "img"))
+			got, err := os.ReadFile(filepath.Join(filepath.Dir(out), "img-000.jpg"))
+			if err != nil || string(got) != string(want) {
+				t.Errorf("the JPEG page was re-encoded (%v)", err)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,11 +35,18 @@ type Options struct {
 	// Sidecar, when set, receives the recognised text, pages separated by
 	// a form feed, written as atomically as the PDF.
 	Sidecar string
+	// ALTO and HOCR, when set, are folders that receive each page's text
+	// as ALTO 4 XML (NAME-0001.xml…) and as hOCR (NAME-0001.hocr…), NAME
+	// being the PDF's name, written as atomically as the PDF.
+	ALTO, HOCR string
 	// Force allows replacing existing output files.
 	Force bool
 	// PDF describes the document; its title defaults to the output's
 	// name, its language to the first OCR language's.
 	PDF pdf.Options
+	// Image chooses how page images are stored (its Report is each
+	// page's own, from cleanup): by what each page holds, unless NoClean.
+	Image pdf.ImageOptions
 	// Progress, when set, is called with each event; calls never overlap
 	// (they may come from different goroutines) and must return quickly.
 	Progress func(Event)
@@ -209,6 +217,22 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 		}
 		defer textOut.discard()
 	}
+	var exports []*export
+	for _, e := range []struct {
+		dir, ext string
+		write    func(io.Writer, *ocr.Result, ocr.PageInfo) error
+	}{{opt.ALTO, ".xml", ocr.WriteALTO}, {opt.HOCR, ".hocr", ocr.WriteHOCR}} {
+		if e.dir == "" {
+			continue
+		}
+		write := e.write
+		x, err := newExport(e.dir, out, e.ext, func(b *bytes.Buffer, r *ocr.Result, p ocr.PageInfo) error { return write(b, r, p) }, opt.Force)
+		if err != nil {
+			return nil, err
+		}
+		defer x.discard()
+		exports = append(exports, x)
+	}
 	w, err := pdf.NewWriter(pdfOut, opt.PDF)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", out, err)
@@ -245,6 +269,13 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 			}
 		}
 		res.Pages++
+		for _, x := range exports {
+			info := ocr.PageInfo{Image: j.page.Source, Number: res.Pages, Software: "demat",
+				Version: strings.TrimPrefix(opt.PDF.Producer, "demat "), Languages: opt.Languages}
+			if err := x.page(j.text, info); err != nil {
+				return err
+			}
+		}
 		if j.text != nil {
 			res.Words += j.text.WordCount()
 		}
@@ -257,8 +288,13 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 		if j.text != nil {
 			words = j.text.WordCount()
 		}
-		opt.Logger.Debug("page written", "doc", out, "page", j.n+1, "source", j.page.Source,
-			"width", j.page.Width, "height", j.page.Height, "dpi", j.page.YDPI, "words", words)
+		attrs := []any{"doc", out, "page", j.n + 1, "source", j.page.Source,
+			"width", j.page.Width, "height", j.page.Height, "dpi", j.page.YDPI, "words", words,
+			"stored_as", j.image.Kind, "bytes", j.image.Size()}
+		if j.report != nil {
+			attrs = append(attrs, "tone", j.report.Tone.String(), "pictures", j.report.Pictures)
+		}
+		opt.Logger.Debug("page written", attrs...)
 		return nil
 	})
 	if err != nil {
@@ -281,9 +317,19 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 			return nil, err
 		}
 	}
+	for _, x := range exports {
+		if err := x.commit(opt.Force); err != nil {
+			return nil, err
+		}
+	}
 	if err := pdfOut.commit(opt.Force); err != nil {
 		if textOut != nil {
 			os.Remove(opt.Sidecar)
+		}
+		for _, x := range exports {
+			for _, n := range x.names {
+				os.Remove(filepath.Join(x.dir, n))
+			}
 		}
 		return nil, err
 	}
@@ -364,7 +410,9 @@ func run(ctx context.Context, read readFunc, keep bool, engine ocr.Engine, cl *c
 					}
 					continue
 				}
-				img, err := pdf.EncodeImage(&j.page)
+				iopt := opt.Image
+				iopt.Report = j.report
+				img, err := pdf.EncodeImage(&j.page, iopt)
 				if err != nil {
 					return err
 				}

@@ -174,11 +174,14 @@ func TestOCRFailureLeavesNothing(t *testing.T) {
 	out := filepath.Join(dir, "out.pdf")
 	in := testenv.Testdata("phototest.tif")
 	eng := &faulty{Engine: realEngine(t), fail: 3}
-	_, err := pipeline.Process(context.Background(), []string{in, in, in, in, in}, out, pipeline.Options{Jobs: 2, Engine: eng})
+	alto := filepath.Join(dir, "alto")
+	os.Mkdir(alto, 0o755)
+	_, err := pipeline.Process(context.Background(), []string{in, in, in, in, in}, out, pipeline.Options{Jobs: 2, Engine: eng, ALTO: alto})
 	if err == nil || !strings.Contains(err.Error(), "exploded") || !strings.Contains(err.Error(), "phototest.tif") {
 		t.Errorf("err = %v", err)
 	}
-	noLeftovers(t, dir)
+	noLeftovers(t, dir, "alto")
+	noLeftovers(t, alto)
 }
 
 func TestCancel(t *testing.T) {

@@ -17,6 +17,8 @@ test=(
   poppler-utils qpdf
   # validators: XMP read by exiftool, ICC profiles by LittleCMS, ALTO by xmllint
   libimage-exiftool-perl liblcms2-utils libxml2-utils
+  # the XHTML DTD hOCR files are checked against
+  w3c-sgml-lib
   # scanimage, to compare demat with SANE's own front end when a device misbehaves
   sane-utils
 )

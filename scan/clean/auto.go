@@ -181,8 +181,14 @@ type Report struct {
 	Ink   float64
 	Marks int
 	Blank bool
-	// Tone says whether the page needs grey levels or colour.
-	Tone Tone
+	// Tone says whether the page needs grey levels or colour, and
+	// Pictures whether it holds photographs or shading (a page in colour
+	// may hold both colour ink and pictures).
+	Tone     Tone
+	Pictures bool
+	// Midtone is the area of flat mid-grey, in square millimetres: what
+	// Gray and Pictures are decided on.
+	Midtone float64
 	// Paper and Print are the typical grey levels (0–255) of the paper
 	// and of the print; TextHeight the median height of the marks, in
 	// pixels of the original.
@@ -250,6 +256,8 @@ func Auto(img image.Image, dpi float64, opt Options) (Edits, Report) {
 	rep.Paper, rep.Print = s.paper, s.ink
 	rep.TextHeight = s.textPx
 	rep.Tone = s.tone()
+	rep.Pictures = s.midtoneMM2 >= picturesMM2
+	rep.Midtone = s.midtoneMM2
 	rep.Blank = !opt.NoBlank && s.inkMM2 < opt.BlankInk
 	rep.Warnings = append(rep.Warnings, s.warnings(f.dpi, rep.Blank)...)
 	if opt.Binarize && rep.Tone == BiLevel && !rep.Blank {
@@ -476,6 +484,15 @@ func Sideways(img image.Image, dpi float64) (sideways, ok bool) {
 	return a == vertical, a != 0
 }
 
+// Areas of flat mid-grey: over a fingertip's (greyMM2), shades matter to
+// the page (shading, a grey logo); over 2 cm × 2 cm (picturesMM2) it holds
+// a picture (a photograph, a drawing in shades). Faint typewriting, whose
+// strokes are flat mid-grey too, covers 20–130 mm² of a page.
+const (
+	greyMM2     = 25
+	picturesMM2 = 400
+)
+
 // tone decides how the page is best stored.
 func (s survey) tone() Tone {
 	switch {
@@ -483,8 +500,7 @@ func (s survey) tone() Tone {
 	// signature in blue; scanner colour fringes are single pixels).
 	case s.paperChroma > 30 || s.colourMM2 >= 3:
 		return Color
-	// Flat mid-grey over a fingertip's area is a picture or shading.
-	case s.midtoneMM2 >= 25:
+	case s.midtoneMM2 >= greyMM2:
 		return Gray
 	}
 	return BiLevel

@@ -7,7 +7,15 @@ import (
 
 // luma gives img's luminance as a grey image, sharing img's pixels when it
 // is already grey.
+// Luma gives an image's luminance (Rec. 601, as color.GrayModel). It may
+// share img's pixels (a grey image, a JPEG's Y plane): it is for reading.
+func Luma(img image.Image) *image.Gray { return luma(img) }
+
 func luma(img image.Image) *image.Gray {
+	if y, ok := img.(*image.YCbCr); ok {
+		// A JPEG's Y plane is the same luminance.
+		return &image.Gray{Pix: y.Y[y.YOffset(y.Rect.Min.X, y.Rect.Min.Y):], Stride: y.YStride, Rect: y.Rect}
+	}
 	w := working(img)
 	if g, ok := w.(*image.Gray); ok {
 		return g
