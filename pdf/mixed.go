@@ -32,8 +32,8 @@ const (
 // painted, over a small image of the paper's colours (JPEG). Text stays as
 // sharp as the scan, a blue signature blue and a red stamp red, for a
 // tenth of the bytes of a colour JPEG of the page.
-func mixed(px image.Image, dpi float64) (*Image, error) {
-	mask := clean.Sauvola(px, sauvolaRadius(dpi), 0) // 0: print
+func mixed(px image.Image, dpi, k float64) (*Image, error) {
+	mask := clean.Sauvola(px, sauvolaRadius(dpi), k) // 0: print
 	b := px.Bounds()
 	w, h := b.Dx(), b.Dy()
 	rgba := image.NewRGBA(image.Rect(0, 0, w, h))
@@ -76,7 +76,26 @@ func mixed(px image.Image, dpi float64) (*Image, error) {
 		}
 	}
 	core.fallback(edge)
-	bg, fg := paper.image(), core.image()
+	// A stroke's colour is that of its darker half: averaged with the
+	// lighter rest, faint typewriting came out paler than it is, and
+	// harder to read.
+	dark := newBlocks(w, h, core.f)
+	means := core.image()
+	for y := 0; y < h; y++ {
+		row := rgba.Pix[y*rgba.Stride:]
+		mrow := means.Pix[(y/core.f)*means.Stride:]
+		for x := 0; x < w; x++ {
+			if !ink(x, y) {
+				continue
+			}
+			c, m := row[4*x:4*x+3], mrow[4*(x/core.f):4*(x/core.f)+3]
+			if luma(c) <= luma(m) {
+				dark.add(x, y, c)
+			}
+		}
+	}
+	dark.fallback(core)
+	bg, fg := paper.image(), dark.image()
 
 	var bgData, fgData bytes.Buffer
 	if err := jpeg.Encode(&bgData, bg, &jpeg.Options{Quality: mrcQuality}); err != nil {
@@ -163,3 +182,5 @@ func (b *blocks) image() *image.RGBA {
 	}
 	return img
 }
+
+func luma(c []uint8) uint32 { return 19595*uint32(c[0]) + 38470*uint32(c[1]) + 7471*uint32(c[2]) }

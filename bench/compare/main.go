@@ -83,7 +83,7 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 	if _, err := os.Stat(filepath.Join(corpus, "MANIFEST.md")); err != nil {
 		return fmt.Errorf("the corpus is not at %s: this comparison needs ../shared/corpus (or make bench CORPUS=dir)", corpus)
 	}
-	for _, t := range []string{"tesseract", "ocrmypdf", "pdftotext", demat} {
+	for _, t := range []string{"tesseract", "ocrmypdf", "pdftotext", "pdftoppm", "qpdf", demat} {
 		if _, err := exec.LookPath(t); err != nil {
 			return fmt.Errorf("%s not found: run make deps-bench build", t)
 		}
@@ -141,8 +141,14 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 	if err != nil {
 		return err
 	}
-	dmClean.comment = "default: cleanup on"
+	dmClean.comment = "default: cleanup, storage by page kind"
 	rows = append(rows, dmClean)
+	dmKeep, err := runDemat(env, demat, images, filepath.Join(work, "demat-keep.pdf"), lang, jobs, truths, "--keep-color")
+	if err != nil {
+		return err
+	}
+	dmKeep.comment = "cleanup, scans stored as they came"
+	rows = append(rows, dmKeep)
 
 	// ocrmypdf on an image-only PDF of the same pages (built by demat's
 	// reader and writer, so the pixels and page sizes are the same).
@@ -150,9 +156,9 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 	if err := imageOnlyPDF(images, in); err != nil {
 		return err
 	}
-	om := result{name: fmt.Sprintf("ocrmypdf --jobs %d", jobs), pages: len(images)}
+	om := result{name: fmt.Sprintf("ocrmypdf --jobs %d", jobs), pages: len(images), comment: "--output-type pdfa, its default optimisation"}
 	out := filepath.Join(work, "ocrmypdf.pdf")
-	om.wall, om.rssKB, err = measure(env, "ocrmypdf", "--jobs", fmt.Sprint(jobs), "--output-type", "pdf", "-l", lang, in, out)
+	om.wall, om.rssKB, err = measure(env, "ocrmypdf", "--jobs", fmt.Sprint(jobs), "--output-type", "pdfa", "-l", lang, in, out)
 	if err != nil {
 		return err
 	}
@@ -175,8 +181,8 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 
 	fmt.Printf("%-32s %6s %9s %9s %10s %11s %7s\n", "tool", "pages", "wall s", "pages/min", "peak RSS", "bytes/page", "recall")
 	for _, r := range rows {
-		fmt.Printf("%-32s %6d %9.1f %9.1f %7.0f MB %11.0f %6.1f%%\n", r.name, r.pages, r.wall.Seconds(),
-			float64(r.pages)/r.wall.Minutes(), float64(r.rssKB)/1024, float64(r.bytes)/float64(r.pages), 100*r.recall)
+		fmt.Printf("%-32s %6d %9.1f %9.1f %7.0f MB %11.0f %6.1f%%  %s\n", r.name, r.pages, r.wall.Seconds(),
+			float64(r.pages)/r.wall.Minutes(), float64(r.rssKB)/1024, float64(r.bytes)/float64(r.pages), 100*r.recall, r.comment)
 	}
 	ideal := tess.wall.Seconds() / float64(jobs)
 	fmt.Printf("\nchecks:\n")
@@ -186,6 +192,9 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 	check(fmt.Sprintf("demat recall %.1f%% ≥ tesseract's %.1f%% − 0.5", 100*dm.recall, 100*tess.recall), dm.recall >= tess.recall-0.005)
 	fmt.Printf("\ncleanup (default) costs %.0f%% more wall time than --no-clean and gives recall %.1f%% (%+.1f points)\n",
 		100*(dmClean.wall.Seconds()/dm.wall.Seconds()-1), 100*dmClean.recall, 100*(dmClean.recall-dm.recall))
+	if err := sizeChecks(env, work, images, truths, lang, dmClean, dmKeep, om); err != nil {
+		return err
+	}
 	return cleanupChecks(env, demat, corpus, lang, work)
 }
 
