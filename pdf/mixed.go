@@ -109,7 +109,7 @@ func mixed(px image.Image, dpi, k float64) (*Image, error) {
 			"Type": types.Name("XObject"), "Subtype": types.Name("Image"),
 			"Width": types.Integer(w), "Height": types.Integer(h),
 			"ImageMask": types.Boolean(true), "BitsPerComponent": types.Integer(1),
-			"Filter":      types.Name("CCITTFaxDecode"),
+			"Filter": types.Name("CCITTFaxDecode"),
 			// Print is black, 0, in the G4 data, and a mask's 0
 			// samples are where the image is painted.
 			"DecodeParms": types.Dict{"K": types.Integer(-1), "Columns": types.Integer(w), "Rows": types.Integer(h)},
