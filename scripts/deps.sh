@@ -19,6 +19,10 @@ test=(
   libimage-exiftool-perl liblcms2-utils libxml2-utils
   # the XHTML DTD hOCR files are checked against
   w3c-sgml-lib
+  # a real Secret Service (gnome-keyring in its own D-Bus session) and a real PKCS#11 token (SoftHSM2)
+  gnome-keyring dbus-daemon dbus-bin libsecret-tools softhsm2 opensc
+  # openssl cms shows what a signature's CMS holds
+  openssl
   # scanimage, to compare demat with SANE's own front end when a device misbehaves
   sane-utils
 )
