@@ -44,6 +44,9 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, privateStderr()))
 }
 
+// stdin is what commands read from (tests replace it).
+var stdin io.Reader = os.Stdin
+
 // usageError marks a mistake in the command line (exit status 2).
 type usageError struct{ error }
 
@@ -63,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	root.SetArgs(args)
+	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
@@ -105,7 +109,7 @@ Run without a command to open the window.`,
 	}
 	root.SetVersionTemplate("demat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newProcessCmd(logger), newScanCmd(logger), newDevicesCmd(logger), newWatchCmd(logger), newInfoCmd(logger), newMetadataHelp())
+	root.AddCommand(newProcessCmd(logger), newScanCmd(logger), newDevicesCmd(logger), newWatchCmd(logger), newInfoCmd(logger), newMetadataHelp(), newCredentialsCmd())
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }

@@ -35,7 +35,16 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	// A private Secret Service, so that the credential commands never
+	// touch the developer's keyring.
+	stop, err := testenv.SecretService()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
 }
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
