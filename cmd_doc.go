@@ -31,6 +31,7 @@ type docFlags struct {
 	metaFile                  string
 	attach                    []string
 	keepColor                 bool
+	sign                      signFlags
 	alto, hocr                string
 	jpegQuality               int
 	colorDPI                  float64
@@ -222,6 +223,46 @@ func (d *docFlags) report(cmd *cobra.Command, res *pipeline.Result, problem erro
 	}
 	fmt.Fprintf(w, "%s: %s, %s, %.1f s\n", res.Output, count(res.Pages, "page"), count(res.Words, "word"), res.Elapsed.Seconds())
 	return nil
+}
+
+// produce makes the document with build, which writes a PDF where it is
+// told, and with --sign signs it into the output. The key (and its PIN)
+// is loaded before anything is scanned or recognised: a wrong PIN must
+// not be found after a hundred pages. The unsigned document goes to a
+// hidden file beside the output; when signing fails it is kept, as
+// NAME.unsigned.pdf, so that nothing scanned is lost.
+func (d *docFlags) produce(cmd *cobra.Command, logger *slog.Logger, opt pipeline.Options, build func(out string, opt pipeline.Options) (*pipeline.Result, error)) (*pipeline.Result, error) {
+	if d.sign.cert == "" {
+		return build(d.out, opt)
+	}
+	sg, err := d.sign.load(cmd, logger)
+	if err != nil {
+		return nil, err
+	}
+	defer sg.close()
+	if !d.force {
+		if _, err := os.Lstat(d.out); err == nil {
+			return nil, fmt.Errorf("%s: %w", d.out, pipeline.ErrExists)
+		}
+	}
+	dir, base := filepath.Split(d.out)
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	unsigned := filepath.Join(dir, "."+stem+".unsigned.pdf")
+	opt.Name, opt.Force = stem, true
+	res, err := build(unsigned, opt)
+	if res == nil {
+		return nil, err
+	}
+	if serr := sg.signFile(cmd.Context(), unsigned, d.out, d.force); serr != nil {
+		keep := filepath.Join(dir, stem+".unsigned.pdf")
+		if rerr := os.Rename(unsigned, keep); rerr != nil {
+			keep = unsigned
+		}
+		return nil, fmt.Errorf("%w; the document is kept, unsigned, at %s: sign it with demat sign %s -o %s --cert %s", serr, keep, keep, d.out, d.sign.cert)
+	}
+	os.Remove(unsigned)
+	res.Output = d.out
+	return res, err
 }
 
 // count says "1 page", "2 pages".

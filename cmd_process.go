@@ -21,14 +21,17 @@ The output appears only when complete, and an existing file is never
 replaced unless --force is given.`,
 		Example: `  demat process -o letter.pdf scan1.jpg scan2.jpg
   demat process -l fra+ara+eng --sidecar letter.txt -o letter.pdf ./scans/
-  demat process --dpi 300 --json -o out.pdf photo.jpg`,
+  demat process --dpi 300 --json -o out.pdf photo.jpg
+  demat process --sign agent.p12 --reason "Enregistré" -o courrier.pdf scan.jpg`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt, err := d.options(cmd, logger)
 			if err != nil {
 				return err
 			}
-			res, err := pipeline.Process(cmd.Context(), args, d.out, opt)
+			res, err := d.produce(cmd, logger, opt, func(out string, opt pipeline.Options) (*pipeline.Result, error) {
+				return pipeline.Process(cmd.Context(), args, out, opt)
+			})
 			if err != nil {
 				return err
 			}
@@ -36,5 +39,6 @@ replaced unless --force is given.`,
 		},
 	}
 	d.add(cmd.Flags(), "force the input resolution in dots per inch (default: read it from each file, else 300)")
+	d.sign.add(cmd.Flags(), "sign", "sign the PDF with this certificate: a name from the configuration, a PKCS#12 `file` or a pkcs11: URI (see demat sign)")
 	return cmd
 }

@@ -88,7 +88,9 @@ happened after which page and what to do, and exits with status 3.`,
 			if err != nil {
 				return err
 			}
-			res, err := pipeline.Scan(cmd.Context(), src, dev, sopt, d.out, opt)
+			res, err := d.produce(cmd, logger, opt, func(out string, opt pipeline.Options) (*pipeline.Result, error) {
+				return pipeline.Scan(cmd.Context(), src, dev, sopt, out, opt)
+			})
 			var se *pipeline.SourceError
 			switch {
 			case err == nil:
@@ -116,6 +118,7 @@ happened after which page and what to do, and exits with status 3.`,
 	f.StringArrayVar(&devOptions, "option", nil, "device-specific option `NAME=VALUE`, as scanimage takes them (repeatable)")
 	cfg.addFlags(f)
 	d.add(f, "override the resolution the pages are declared at (default: the scan resolution)")
+	d.sign.add(f, "sign", "sign the PDF with this certificate: a name from the configuration, a PKCS#12 `file` or a pkcs11: URI (see demat sign)")
 	return cmd
 }
 

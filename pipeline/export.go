@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/demat-app/demat/ocr"
 )
@@ -30,12 +29,11 @@ func exportName(stem string, page int, ext string) string {
 	return fmt.Sprintf("%s-%04d%s", stem, page, ext)
 }
 
-func newExport(dir, out, ext string, write func(*bytes.Buffer, *ocr.Result, ocr.PageInfo) error, force bool) (*export, error) {
+func newExport(dir, stem, ext string, write func(*bytes.Buffer, *ocr.Result, ocr.PageInfo) error, force bool) (*export, error) {
 	st, err := os.Stat(dir)
 	if err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%s: not a folder: create it first", dir)
 	}
-	stem := strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
 	if !force {
 		if _, err := os.Lstat(filepath.Join(dir, exportName(stem, 1, ext))); err == nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, exportName(stem, 1, ext)), ErrExists)

@@ -36,9 +36,13 @@ type Options struct {
 	// a form feed, written as atomically as the PDF.
 	Sidecar string
 	// ALTO and HOCR, when set, are folders that receive each page's text
-	// as ALTO 4 XML (NAME-0001.xml…) and as hOCR (NAME-0001.hocr…), NAME
-	// being the PDF's name, written as atomically as the PDF.
+	// as ALTO 4 XML (NAME-0001.xml…) and as hOCR (NAME-0001.hocr…),
+	// written as atomically as the PDF.
 	ALTO, HOCR string
+	// Name is the document's name: its default title, and NAME above. By
+	// default, the output's file name without its extension (a caller
+	// that writes to a temporary file first gives the final one's).
+	Name string
 	// Force allows replacing existing output files.
 	Force bool
 	// PDF describes the document; its title defaults to the output's
@@ -73,8 +77,11 @@ func (o *Options) applyDefaults(out string) {
 		// One Tesseract per core: OpenMP is off, so a page uses one.
 		o.Jobs = runtime.NumCPU()
 	}
+	if o.Name == "" {
+		o.Name = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
+	}
 	if o.PDF.Meta.Title == "" {
-		o.PDF.Meta.Title = strings.TrimSuffix(filepath.Base(out), filepath.Ext(out))
+		o.PDF.Meta.Title = o.Name
 	}
 	if o.PDF.Meta.Language == "" {
 		o.PDF.Meta.Language = LangTag(o.Languages[0])
@@ -226,7 +233,7 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 			continue
 		}
 		write := e.write
-		x, err := newExport(e.dir, out, e.ext, func(b *bytes.Buffer, r *ocr.Result, p ocr.PageInfo) error { return write(b, r, p) }, opt.Force)
+		x, err := newExport(e.dir, opt.Name, e.ext, func(b *bytes.Buffer, r *ocr.Result, p ocr.PageInfo) error { return write(b, r, p) }, opt.Force)
 		if err != nil {
 			return nil, err
 		}

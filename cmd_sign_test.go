@@ -1,0 +1,180 @@
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/demat-app/demat/internal/pdftest"
+	"github.com/demat-app/demat/internal/testenv"
+)
+
+// testPKI makes a CA and a signer certificate, and the signer's PKCS#12
+// file (written by openssl, as a user's would be) protected by pass. It
+// returns the .p12 and the CA's PEM.
+func testPKI(t *testing.T, dir, pass string) (p12, caPEM string) {
+	t.Helper()
+	testenv.Require(t, "openssl")
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "demat test CA", Organization: []string{"Royaume du Maroc"}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	leafDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Agent du bureau d'ordre"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+	}, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, typ string, der []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	caPEM = write("ca.pem", "CERTIFICATE", caDER)
+	certPEM := write("agent.pem", "CERTIFICATE", leafDER)
+	keyPEM := write("agent.key", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key))
+	p12 = filepath.Join(dir, "agent.p12")
+	testenv.Run(t, "openssl", "pkcs12", "-export", "-inkey", keyPEM, "-in", certPEM, "-certfile", caPEM, "-passout", "pass:"+pass, "-out", p12)
+	return p12, caPEM
+}
+
+// A PDF signed by demat is a valid PAdES signature for poppler and for
+// demat verify; a changed byte or a page added after it is caught; the
+// passphrase lives only in the keyring.
+func TestSignCLI(t *testing.T) {
+	testenv.Require(t, "pdfsig")
+	dir := t.TempDir()
+	cfgDir := filepath.Join(dir, "config")
+	os.Mkdir(cfgDir, 0o700)
+	t.Setenv("DEMAT_CONFIG", filepath.Join(cfgDir, "config.toml"))
+	const pass = "phrase secrète سرية 2026"
+	p12, caPEM := testPKI(t, dir, pass)
+
+	in := filepath.Join(dir, "lettre.pdf")
+	if code, _, stderr := runCLI("process", "-l", "fra+ara", "-o", in, testenv.Testdata("letter-fr-ar.png")); code != 0 {
+		t.Fatalf("process: %s", stderr)
+	}
+	out := filepath.Join(dir, "lettre-signee.pdf")
+	// No passphrase in the keyring and no terminal: told how to store it.
+	if code, _, stderr := runCLI("sign", in, "-o", out, "--cert", p12); code != 1 || !strings.Contains(stderr, "demat credentials set agent.p12") {
+		t.Fatalf("sign without a stored passphrase: %d %q", code, stderr)
+	}
+	if code, _, stderr := runCLIIn(pass, "credentials", "set", "--stdin", "agent.p12"); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, stdout, stderr := runCLI("-v", "sign", in, "-o", out, "--cert", p12, "--reason", "Enregistré sous AJR/2026/A/000123", "--location", "Rabat")
+	if code != 0 {
+		t.Fatalf("sign: %d %s", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, pass) {
+		t.Error("the passphrase appeared in demat's output")
+	}
+	orig, _ := os.ReadFile(in)
+	signed, _ := os.ReadFile(out)
+	if !strings.HasPrefix(string(signed), string(orig)) {
+		t.Error("the signed file does not begin with the original's bytes (not an incremental update)")
+	}
+	pdftest.Validate(t, out, true)
+	sig := testenv.Run(t, "pdfsig", out)
+	for _, want := range []string{"Signature Type: ETSI.CAdES.detached", "Total document signed", "Signature Validation: Signature is Valid."} {
+		if !strings.Contains(sig, want) {
+			t.Errorf("pdfsig lacks %q:\n%s", want, sig)
+		}
+	}
+
+	// demat verify: valid against the test CA, not proven without it.
+	code, stdout, _ = runCLI("verify", "--json", "--trust", caPEM, out)
+	var rep struct {
+		Verdict    string `json:"verdict"`
+		Signatures []struct {
+			Signer         string `json:"signer"`
+			Level          string `json:"level"`
+			CoversDocument bool   `json:"covers_document"`
+			Reason         string `json:"reason"`
+		} `json:"signatures"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 0 || rep.Verdict != "valid" || len(rep.Signatures) != 1 ||
+		rep.Signatures[0].Level != "B-B" || !rep.Signatures[0].CoversDocument || !strings.Contains(rep.Signatures[0].Signer, "Agent du bureau d'ordre") ||
+		rep.Signatures[0].Reason != "Enregistré sous AJR/2026/A/000123" {
+		t.Errorf("verify --trust: exit %d, %v\n%s", code, err, stdout)
+	}
+	if code, stdout, _ := runCLI("verify", out); code != 1 || !strings.Contains(stdout, "INDETERMINATE") {
+		t.Errorf("verify without the CA: exit %d\n%s", code, stdout)
+	}
+
+	// One byte changed inside the signed range.
+	bad := append([]byte(nil), signed...)
+	i := strings.Index(string(bad), "/Producer")
+	bad[i+3] ^= 0x20
+	badPath := filepath.Join(dir, "altered.pdf")
+	os.WriteFile(badPath, bad, 0o644)
+	if code, stdout, _ := runCLI("verify", "--trust", caPEM, badPath); code != 1 || !strings.Contains(stdout, "BROKEN") {
+		t.Errorf("verify of an altered file: exit %d\n%s", code, stdout)
+	}
+	if s := testenv.Run(t, "pdfsig", badPath); strings.Contains(s, "Signature is Valid") {
+		t.Errorf("pdfsig found the altered file valid:\n%s", s)
+	}
+
+	// Signed again (a second incremental update): the first signature no
+	// longer covers the whole document, and says what was added.
+	twice := filepath.Join(dir, "twice.pdf")
+	if code, _, stderr := runCLI("sign", out, "-o", twice, "--cert", p12); code != 0 {
+		t.Fatalf("second signature: %s", stderr)
+	}
+	if code, stdout, _ := runCLI("verify", "--trust", caPEM, twice); code != 0 || !strings.Contains(stdout, "NOT the whole document") {
+		t.Errorf("verify of a twice-signed file: exit %d\n%s", code, stdout)
+	}
+
+	// demat process --sign: the output is signed; the unsigned
+	// intermediate is gone.
+	direct := filepath.Join(dir, "direct.pdf")
+	if code, _, stderr := runCLI("process", "-l", "eng", "--sign", p12, "--meta", "registration_number=AJR/2026/A/000124", "-o", direct, testenv.Testdata("phototest.tif")); code != 0 {
+		t.Fatalf("process --sign: %s", stderr)
+	}
+	if code, stdout, _ := runCLI("verify", "--trust", caPEM, direct); code != 0 {
+		t.Errorf("process --sign output: %s", stdout)
+	}
+	pdftest.Validate(t, direct, true)
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), "unsigned") || strings.Contains(e.Name(), "partial") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+
+	// The passphrase is in the keyring and nowhere else: not in the
+	// configuration folder, not in the files written.
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() || strings.HasSuffix(p, ".p12") {
+			return nil
+		}
+		if b, _ := os.ReadFile(p); strings.Contains(string(b), pass) {
+			t.Errorf("%s holds the passphrase", p)
+		}
+		return nil
+	})
+}
