@@ -178,3 +178,63 @@ func TestSignCLI(t *testing.T) {
 		return nil
 	})
 }
+
+// The same with the key on a token (SoftHSM2), named in the
+// configuration, its PIN read from the keyring under the token's label.
+func TestSignTokenCLI(t *testing.T) {
+	testenv.Require(t, "softhsm2-util", "pkcs11-tool", "pdfsig")
+	const module = "/usr/lib/softhsm/libsofthsm2.so"
+	if _, err := os.Stat(module); err != nil {
+		t.Fatalf("SoftHSM2's module %s is missing: run make deps", module)
+	}
+	dir := t.TempDir()
+	const pin = "4321"
+	_, caPEM := testPKI(t, dir, "unused")
+	tokens := filepath.Join(dir, "tokens")
+	os.Mkdir(tokens, 0o700)
+	conf := filepath.Join(dir, "softhsm2.conf")
+	os.WriteFile(conf, []byte("directories.tokendir = "+tokens+"\nobjectstore.backend = file\nlog.level = ERROR\n"), 0o600)
+	t.Setenv("SOFTHSM2_CONF", conf)
+	testenv.Run(t, "softhsm2-util", "--init-token", "--free", "--label", "Cachet", "--pin", pin, "--so-pin", "8765")
+	// The signer's key (PKCS#8, as softhsm2-util imports it) and its
+	// certificate, from the PKI made for the file test.
+	testenv.Run(t, "openssl", "pkcs8", "-topk8", "-nocrypt", "-in", filepath.Join(dir, "agent.key"), "-out", filepath.Join(dir, "agent.pk8"))
+	testenv.Run(t, "softhsm2-util", "--import", filepath.Join(dir, "agent.pk8"), "--token", "Cachet", "--label", "signer", "--id", "01", "--pin", pin)
+	testenv.Run(t, "openssl", "x509", "-in", filepath.Join(dir, "agent.pem"), "-outform", "DER", "-out", filepath.Join(dir, "agent.der"))
+	testenv.Run(t, "pkcs11-tool", "--module", module, "--token-label", "Cachet", "--login", "--pin", pin,
+		"--write-object", filepath.Join(dir, "agent.der"), "--type", "cert", "--id", "01", "--label", "signer")
+
+	cfg := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfg, []byte("[[certificate]]\nname = \"cachet\"\npkcs11 = \"pkcs11:token=Cachet;object=signer?module-path="+module+"\"\n"), 0o600)
+	t.Setenv("DEMAT_CONFIG", cfg)
+	if code, out, _ := runCLI("credentials", "list"); code != 0 || !strings.Contains(out, "missing: demat credentials set Cachet") {
+		t.Errorf("list: %d %q", code, out)
+	}
+	if code, _, stderr := runCLIIn(pin, "credentials", "set", "--stdin", "Cachet"); code != 0 {
+		t.Fatal(stderr)
+	}
+	out := filepath.Join(dir, "cachet.pdf")
+	if code, _, stderr := runCLI("process", "-l", "eng", "--sign", "cachet", "-o", out, testenv.Testdata("phototest.tif")); code != 0 {
+		t.Fatalf("process --sign cachet: %s", stderr)
+	}
+	sig := testenv.Run(t, "pdfsig", out)
+	for _, want := range []string{"Signature Type: ETSI.CAdES.detached", "Total document signed", "Signature Validation: Signature is Valid."} {
+		if !strings.Contains(sig, want) {
+			t.Errorf("pdfsig lacks %q:\n%s", want, sig)
+		}
+	}
+	if code, stdout, _ := runCLI("verify", "--trust", caPEM, out); code != 0 {
+		t.Errorf("verify: %d\n%s", code, stdout)
+	}
+	// A wrong PIN in the keyring: refused before any page is read, and
+	// nothing written.
+	runCLIIn("0000", "credentials", "set", "--stdin", "Cachet")
+	out2 := filepath.Join(dir, "wrong.pdf")
+	code, _, stderr := runCLI("process", "-l", "eng", "--sign", "cachet", "-o", out2, testenv.Testdata("phototest.tif"))
+	if code != 1 || !strings.Contains(strings.ToLower(stderr), "pin") || strings.Contains(stderr, "0000") {
+		t.Errorf("wrong PIN: exit %d %q", code, stderr)
+	}
+	if _, err := os.Stat(out2); err == nil {
+		t.Error("a PDF was written with a wrong PIN")
+	}
+}
