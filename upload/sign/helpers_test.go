@@ -86,18 +86,7 @@ func template(cn string, ca bool) *x509.Certificate {
 // issue signs tmpl for key with the parent's key (self-signed when
 // parent is nil).
 func issue(parent *x509.Certificate, parentKey crypto.Signer, key crypto.Signer, tmpl *x509.Certificate) *x509.Certificate {
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-	if err != nil {
-		panic(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		panic(err)
-	}
-	return c
+	return testenv.Issue(parent, parentKey, key, tmpl)
 }
 
 // key makes a signer certified by the intermediate: "rsa" (2048) or

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"github.com/demat-app/demat/internal/testenv"
 	"math/big"
 	"os"
 	"os/exec"
@@ -25,11 +26,7 @@ import (
 // the real OpenSSL and SoftHSM2, and `make deps` installs them.
 func need(t testing.TB, tools ...string) {
 	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed for this test (%v): run make deps", tool, err)
-		}
-	}
+	testenv.Require(t, tools...)
 }
 
 // run runs a command and fails the test with its output when it fails.
@@ -114,19 +111,7 @@ func mustIssue(issuer *x509.Certificate, issuerKey, subject crypto.Signer, cn st
 	} else {
 		tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
 	}
-	parent := tmpl
-	if issuer != nil {
-		parent = issuer
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, subject.Public(), issuerKey)
-	if err != nil {
-		panic(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		panic(err)
-	}
-	return c
+	return testenv.Issue(issuer, issuerKey, subject, tmpl)
 }
 
 // writePEM writes blocks to dir/name and returns the path.
