@@ -37,14 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	// A private Secret Service, so that the credential commands never
 	// touch the developer's keyring.
-	stop, err := testenv.SecretService()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	stop()
-	os.Exit(code)
+	testenv.MainWithSecretService(m)
 }
 
 func runCLI(args ...string) (code int, stdout, stderr string) {

@@ -122,13 +122,10 @@ func photograph(page, out string) error {
 
 // runCleanup runs the cleanup checks alone.
 func runCleanup(demat, corpus, lang, work string) error {
-	if work == "" {
-		d, err := os.MkdirTemp("", "demat-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		work = d
+	work, done, err := workDir(work)
+	if err != nil {
+		return err
 	}
+	defer done()
 	return cleanupChecks(append(os.Environ(), "OMP_THREAD_LIMIT=1"), demat, corpus, lang, work)
 }

@@ -88,15 +88,11 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 			return fmt.Errorf("%s not found: run make deps-bench build", t)
 		}
 	}
-	if work == "" {
-		d, err := os.MkdirTemp("", "demat-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		work = d
+	work, done, err := workDir(work)
+	if err != nil {
+		return err
 	}
-	os.MkdirAll(work, 0o755)
+	defer done()
 	var images, truths []string
 	for _, p := range pages {
 		images = append(images, filepath.Join(corpus, p.image))
@@ -196,6 +192,19 @@ func run(demat, corpus, lang string, jobs, repeat int, work string) error {
 		return err
 	}
 	return cleanupChecks(env, demat, corpus, lang, work)
+}
+
+// workDir gives the folder outputs go to: work, created if needed, or a
+// temporary one that done removes.
+func workDir(work string) (dir string, done func(), err error) {
+	if work != "" {
+		return work, func() {}, os.MkdirAll(work, 0o755)
+	}
+	d, err := os.MkdirTemp("", "demat-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return d, func() { os.RemoveAll(d) }, nil
 }
 
 func check(what string, ok bool) {

@@ -380,3 +380,17 @@ func collectionLocked(conn *dbus.Conn, path dbus.ObjectPath) (bool, error) {
 	}
 	return locked, nil
 }
+
+// MainWithSecretService runs a package's tests against a private Secret
+// Service (see SecretService), for TestMain: the tests never touch the
+// developer's keyring.
+func MainWithSecretService(m *testing.M) {
+	stop, err := SecretService()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}

@@ -1,8 +1,6 @@
 package credentials
 
 import (
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/demat-app/demat/internal/testenv"
@@ -10,13 +8,4 @@ import (
 
 // TestMain runs the tests against a throwaway gnome-keyring on a private
 // session bus, never the developer's own keyring.
-func TestMain(m *testing.M) {
-	stop, err := testenv.SecretService()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.MainWithSecretService(m) }
