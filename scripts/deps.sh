@@ -25,6 +25,8 @@ test=(
   openssl
   # scanimage, to compare demat with SANE's own front end when a device misbehaves
   sane-utils
+  # real delivery servers the upload tests start on loopback: Apache httpd with mod_dav (WebDAV), OpenSSH (SFTP)
+  apache2 openssh-server
 )
 bench=(
   ocrmypdf time
@@ -60,4 +62,16 @@ sudo=""
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The tests start their own servers on loopback: keep the packages' system
+# services (Apache on :80, sshd on :22) from starting at install time.
+policy=/usr/sbin/policy-rc.d
+added_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  added_policy=1
+fi
+status=0
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" || status=$?
+[ -z "$added_policy" ] || $sudo rm -f "$policy"
+exit $status
