@@ -142,6 +142,18 @@ func (m *Metadata) Get(key string) string {
 	return *f.field(m)
 }
 
+// Map gives the properties that have a value, by key (keywords joined
+// with ", "): what destination templates and upload metadata take.
+func (m *Metadata) Map() map[string]string {
+	out := map[string]string{}
+	for _, f := range metaFields {
+		if v := m.Get(f.key); v != "" {
+			out[f.key] = v
+		}
+	}
+	return out
+}
+
 func keyNames() []string {
 	var ks []string
 	for _, f := range metaFields {

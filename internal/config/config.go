@@ -26,6 +26,11 @@ type Config struct {
 	// TSA is the timestamping authority signatures get their time from
 	// (PAdES B-T); empty URL for none.
 	TSA TSA `toml:"tsa"`
+	// Targets are the places documents are delivered to.
+	Targets []Target `toml:"target"`
+	// DefaultTarget is the target used when none is named; empty for the
+	// only one configured, else the documents folder (folder.DefaultRoot).
+	DefaultTarget string `toml:"default_target"`
 	// path is where the configuration was read from.
 	path string
 }
@@ -107,6 +112,19 @@ func LoadFile(path string) (*Config, error) {
 func (c *Config) File() string { return c.path }
 
 func (c *Config) check() error {
+	targets := map[string]bool{}
+	for _, t := range c.Targets {
+		if err := t.Check(); err != nil {
+			return err
+		}
+		if targets[t.Name] {
+			return fmt.Errorf("two targets are named %q", t.Name)
+		}
+		targets[t.Name] = true
+	}
+	if c.DefaultTarget != "" && !targets[c.DefaultTarget] {
+		return fmt.Errorf("default_target %q is not a configured target", c.DefaultTarget)
+	}
 	seen := map[string]bool{}
 	for i, cert := range c.Certificates {
 		if cert.Name == "" {
@@ -170,6 +188,20 @@ func (c *Config) Credentials() []Use {
 	}
 	if c.TSA.URL != "" && c.TSA.Username != "" {
 		out = append(out, Use{Name: c.TSA.CredentialName(), For: "password of " + c.TSA.Username + " at the timestamping authority"})
+	}
+	for _, t := range c.Targets {
+		name := t.CredentialName()
+		if name == "" || (t.Kind == "sftp" && t.KeyFile != "" && t.Credential == "") {
+			continue // no secret, or an SFTP key whose passphrase is optional
+		}
+		what := "password of " + t.User + " at target " + t.Name
+		switch {
+		case t.Kind == "sftp" && t.KeyFile != "":
+			what = "passphrase of " + t.KeyFile + " (target " + t.Name + ")"
+		case t.Bearer:
+			what = "token of target " + t.Name
+		}
+		out = append(out, Use{Name: name, For: what})
 	}
 	return out
 }
