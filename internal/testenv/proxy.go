@@ -24,7 +24,7 @@ type Proxy struct {
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
 
-	accepted, cut atomic.Int64
+	accepted, cut, forwarded atomic.Int64
 }
 
 // Faults are what the proxy does to each new connection.
@@ -40,6 +40,9 @@ type Faults struct {
 	StallAfter int64
 	// Refuse closes every new connection at once.
 	Refuse bool
+	// Rate, when positive, limits client → server to about this many
+	// bytes a second per connection (a slow line).
+	Rate int64
 }
 
 // StartProxy starts a proxy to target (host:port) and stops it when the
@@ -66,6 +69,9 @@ func (p *Proxy) Set(f Faults) {
 
 // Accepted is how many connections the proxy has accepted.
 func (p *Proxy) Accepted() int64 { return p.accepted.Load() }
+
+// Forwarded is how many bytes have gone from clients to the server.
+func (p *Proxy) Forwarded() int64 { return p.forwarded.Load() }
 
 // Cuts is how many connections the proxy has cut.
 func (p *Proxy) Cuts() int64 { return p.cut.Load() }
@@ -140,8 +146,17 @@ func (p *Proxy) pipe(client net.Conn, f Faults) {
 // client closed its side in order.
 func (p *Proxy) upstream(client, server net.Conn, f Faults) bool {
 	buf := make([]byte, 32<<10)
+	if f.Rate > 0 {
+		// Small reads, paced: a slow line rather than bursts.
+		buf = buf[:max(min(int64(len(buf)), f.Rate/20), 1)]
+	}
+	start := time.Now()
 	var sent int64
 	for {
+		if f.Rate > 0 {
+			due := start.Add(time.Duration(float64(sent) / float64(f.Rate) * float64(time.Second)))
+			time.Sleep(time.Until(due))
+		}
 		n, err := client.Read(buf)
 		if n > 0 {
 			chunk := buf[:n]
@@ -161,6 +176,7 @@ func (p *Proxy) upstream(client, server net.Conn, f Faults) bool {
 				return false
 			}
 			sent += int64(n)
+			p.forwarded.Add(int64(n))
 		}
 		if err != nil {
 			if tc, ok := server.(*net.TCPConn); ok && err == io.EOF {
