@@ -77,7 +77,7 @@ func (n Net) TLSConfig(serverName string) (*tls.Config, error) {
 		leaf := cs.PeerCertificates[0]
 		fp := Fingerprint(leaf.Raw)
 		if len(pins) > 0 {
-			if pins[strings.ToLower(strings.ReplaceAll(fp, ":", ""))] {
+			if pins[strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(fp, "sha256:"), ":", ""))] {
 				return nil
 			}
 			return fmt.Errorf("%w: the certificate of %s (%s) is not the pinned one; if the server's certificate was renewed, check the new fingerprint with its administrator and pin it", ErrUntrusted, serverName, fp)
@@ -187,7 +187,10 @@ func (c *idleConn) Read(p []byte) (int, error) {
 }
 
 func (c *idleConn) Write(p []byte) (int, error) {
-	c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
+	// Both deadlines: an HTTP transport always has a Read pending for the
+	// answer, which must not expire while a long request body is still
+	// going out.
+	c.Conn.SetDeadline(time.Now().Add(c.idle))
 	return c.Conn.Write(p)
 }
 
