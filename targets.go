@@ -12,6 +12,7 @@ import (
 	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/folder"
 	"github.com/demat-app/demat/upload/outbox"
+	"github.com/demat-app/demat/upload/webdav"
 )
 
 // documentsTarget is the name of the embedded default target: the demat
@@ -67,8 +68,15 @@ func openTarget(t config.Target, store *credentials.Store) (upload.Target, outbo
 		}
 		return s, err
 	}
-	_ = secret
+	netw := upload.Net{CAFile: t.CAFile, Pins: t.Pins}
+	var cred func() (credentials.Secret, error)
+	if t.CredentialName() != "" {
+		cred = secret
+	}
 	switch t.Kind {
+	case "webdav":
+		wt, err := webdav.New(webdav.Options{URL: t.URL, User: t.User, Credential: cred, Net: netw})
+		return wt, limits, err
 	case "folder":
 		root := t.URL
 		if u, err := url.Parse(t.URL); err == nil && u.Scheme == "file" {

@@ -154,10 +154,11 @@ func Redact(raw string) string {
 
 // TempName is the temporary name a target writes a document under before
 // renaming it into place: in the same folder, hidden, and derived from
-// the delivery id so that a later attempt finds it and resumes.
+// the delivery id so that a later attempt finds it and resumes. Not
+// ".part": Nextcloud refuses names ending so (its own partial uploads).
 func TempName(doc Doc) string {
 	dir, _ := path.Split(doc.Name)
-	return dir + ".demat-" + doc.ID + ".part"
+	return dir + ".demat-" + doc.ID + ".tmp"
 }
 
 // Suffixed gives the n-th alternative name for a document whose
