@@ -253,14 +253,9 @@ func (d *docFlags) produce(cmd *cobra.Command, logger *slog.Logger, opt pipeline
 	if res == nil {
 		return nil, err
 	}
-	if serr := sg.signFile(cmd.Context(), unsigned, d.out, d.force); serr != nil {
-		keep := filepath.Join(dir, stem+".unsigned.pdf")
-		if rerr := os.Rename(unsigned, keep); rerr != nil {
-			keep = unsigned
-		}
-		return nil, fmt.Errorf("%w; the document is kept, unsigned, at %s: sign it with demat sign %s -o %s --cert %s", serr, keep, keep, d.out, d.sign.cert)
+	if serr := sg.signOrKeep(cmd.Context(), unsigned, d.out, d.force, false); serr != nil {
+		return nil, serr
 	}
-	os.Remove(unsigned)
 	res.Output = d.out
 	return res, err
 }

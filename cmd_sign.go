@@ -3,14 +3,17 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/demat-app/demat/internal/config"
+	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/sign"
 	"github.com/demat-app/demat/upload/sign/keys"
@@ -30,6 +34,8 @@ type signFlags struct {
 	reason, location, contact, name string
 	certify                         bool
 	tsa, tsaUser, tsaCredential     string
+	visible                         bool
+	page, place, registration       string
 }
 
 func (s *signFlags) add(f *pflag.FlagSet, certFlag, certHelp string) {
@@ -43,6 +49,39 @@ func (s *signFlags) add(f *pflag.FlagSet, certFlag, certHelp string) {
 	f.StringVar(&s.tsa, "tsa", "", "timestamp the signature at this RFC 3161 `URL` (PAdES B-T; default: the configuration's [tsa])")
 	f.StringVar(&s.tsaUser, "tsa-user", "", "user name at the timestamping authority, when it asks for one")
 	f.StringVar(&s.tsaCredential, "tsa-credential", "", "keyring `name` of the timestamping authority's password (default: tsa)")
+	f.BoolVar(&s.visible, "visible", false, "show the signature on the page: a framed block with the signer, the date, the registration number, the reason, the place and a QR code of the document's SHA-256")
+	f.StringVar(&s.page, "sig-page", "", "the `page` that shows the block: a number, or last (default: 1; implies --visible)")
+	f.StringVar(&s.place, "sig-place", "", "`where` the block goes: bottom-right (the default), bottom-left, top-right, top-left, or X,Y,W,Hmm from the page's lower-left corner (implies --visible)")
+	f.StringVar(&s.registration, "registration", "", "the registration `number` the block shows and its QR code holds (default: the PDF's registration_number metadata; implies --visible)")
+}
+
+// appearance reads --visible, --sig-page, --sig-place and --registration:
+// nil when the signature is to stay invisible.
+func (s *signFlags) appearance() (*sign.Appearance, error) {
+	if !s.visible && s.page == "" && s.place == "" && s.registration == "" {
+		return nil, nil
+	}
+	a := &sign.Appearance{Registration: strings.TrimSpace(s.registration)}
+	switch p := strings.ToLower(strings.TrimSpace(s.page)); p {
+	case "", "first":
+		a.Page = 1
+	case "last":
+		a.Page = -1
+	default:
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return nil, usageError{fmt.Errorf("--sig-page %q: want a page number (1 is the first) or last", s.page)}
+		}
+		a.Page = n
+	}
+	if s.place != "" {
+		c, r, err := sign.ParsePlace(s.place)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--sig-place: %w", err)}
+		}
+		a.Corner, a.Rect = c, r
+	}
+	return a, nil
 }
 
 // signer is a loaded key and the options to sign with.
@@ -50,6 +89,7 @@ type signer struct {
 	key  *keys.Key
 	opt  sign.Options
 	desc string // the certificate, for messages
+	cert string // --cert as given, for the command a message suggests
 }
 
 func (s *signer) close() {
@@ -63,6 +103,10 @@ func (s *signer) close() {
 // timestamping authority's password, before any long work starts: a
 // wrong PIN must not be found after a hundred pages were scanned.
 func (s *signFlags) load(cmd *cobra.Command, logger *slog.Logger) (*signer, error) {
+	app, err := s.appearance()
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return nil, err
@@ -108,8 +152,8 @@ func (s *signFlags) load(cmd *cobra.Command, logger *slog.Logger) (*signer, erro
 	if err != nil {
 		return nil, err
 	}
-	out := &signer{key: key, desc: key.Label, opt: sign.Options{
-		Reason: s.reason, Location: s.location, Contact: s.contact, Name: s.name, Certify: s.certify,
+	out := &signer{key: key, desc: key.Label, cert: s.cert, opt: sign.Options{
+		Reason: s.reason, Location: s.location, Contact: s.contact, Name: s.name, Certify: s.certify, Appearance: app,
 	}}
 	tsa := cfg.TSA
 	if s.tsa != "" {
@@ -185,7 +229,17 @@ func (s *signer) signFile(ctx context.Context, in, out string, force bool) error
 	}
 	defer os.Remove(tmp.Name())
 	key := sign.Key{Signer: s.key.Signer, Certificate: s.key.Certificate, Chain: s.key.Chain}
-	if err := sign.Sign(ctx, f, st.Size(), tmp, key, s.opt); err != nil {
+	opt := s.opt
+	if a := opt.Appearance; a != nil && a.Registration == "" {
+		// The number the registry gave the document, when demat wrote
+		// it into the PDF (--meta registration_number=…).
+		if d, err := pdf.Describe(in); err == nil && d.Meta.RegistrationNumber != "" {
+			b := *a
+			b.Registration = d.Meta.RegistrationNumber
+			opt.Appearance = &b
+		}
+	}
+	if err := sign.Sign(ctx, f, st.Size(), tmp, key, opt); err != nil {
 		tmp.Close()
 		return fmt.Errorf("%s: %w", in, err)
 	}
@@ -197,6 +251,33 @@ func (s *signer) signFile(ctx context.Context, in, out string, force bool) error
 		return err
 	}
 	return os.Rename(tmp.Name(), out)
+}
+
+// signOrKeep signs unsigned, a PDF just made beside out, into out and
+// removes it. When signing fails the document is kept, unsigned, as
+// NAME.unsigned.pdf beside out (never over an earlier one), so that
+// nothing scanned is lost, and the error says where it is and how to
+// sign it; but with redo (the caller makes the document again on its
+// next run) a signature cancelled by ctx just removes it.
+func (s *signer) signOrKeep(ctx context.Context, unsigned, out string, force, redo bool) error {
+	serr := s.signFile(ctx, unsigned, out, force)
+	if serr == nil || redo && ctx.Err() != nil {
+		os.Remove(unsigned)
+		return serr
+	}
+	dir, base := filepath.Split(out)
+	stem := strings.TrimSuffix(base, filepath.Ext(base))
+	keep := filepath.Join(dir, stem+".unsigned.pdf")
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(keep); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		keep = filepath.Join(dir, fmt.Sprintf("%s.unsigned-%d.pdf", stem, i))
+	}
+	if err := os.Rename(unsigned, keep); err != nil {
+		keep = unsigned
+	}
+	return fmt.Errorf("%w; the document is kept, unsigned, at %s: sign it with demat sign %s -o %s --cert %s", serr, keep, keep, out, s.cert)
 }
 
 func newSignCmd(logger *slog.Logger) *cobra.Command {
@@ -213,9 +294,20 @@ the signed file begins with the original's bytes.
 --cert is a certificate of the configuration (by name), a PKCS#12 file
 (.p12, .pfx) or a key on a token as a pkcs11: URI. Its passphrase or PIN
 comes from the OS keyring (demat credentials set NAME), or is asked for
-on a terminal.`,
+on a terminal.
+
+The signature is invisible unless --visible (or --sig-page, --sig-place,
+--registration) asks for a signature block: a framed box, 80 × 30 mm at
+the bottom right of page 1 by default, showing the signer, the date and
+time, the registration number, the reason and the place, and a QR code
+holding DEMAT1;sha256=HASH;len=SIZE;reg=NUMBER: the SHA-256 and size of
+the document before it was signed, which are the signed file's first
+SIZE bytes (head -c SIZE signed.pdf | sha256sum). demat verify says
+whether the block matches.`,
 		Example: `  demat sign courrier.pdf -o courrier-signe.pdf --cert agent.p12 --reason "Enregistré"
-  demat sign in.pdf -o out.pdf --cert 'pkcs11:token=Cachet;object=signer' --tsa https://tsa.example/tsr`,
+  demat sign in.pdf -o out.pdf --cert 'pkcs11:token=Cachet;object=signer' --tsa https://tsa.example/tsr
+  demat sign lettre.pdf -o lettre-signee.pdf --cert agent.p12 --visible --sig-page last --registration AJR/2026/A/000123
+  demat sign lettre.pdf -o lettre-signee.pdf --cert agent.p12 --sig-place 110,20,80,30mm`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" || s.cert == "" {
@@ -374,6 +466,9 @@ func printVerify(w io.Writer, path string, rep *sign.Report) {
 			chain = "NOT trusted: " + s.ChainError
 		}
 		line("Certificate", chain)
+		if b := s.Block; b != nil {
+			line("Block", blockText(b))
+		}
 		for _, p := range s.Problems {
 			line("Problem", p)
 		}
@@ -381,6 +476,26 @@ func printVerify(w io.Writer, path string, rep *sign.Report) {
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "Problem: %s\n", p)
 	}
+}
+
+// blockText says what a visible signature block's QR code holds, and
+// whether it is the document as it was before the signature.
+func blockText(b *sign.Block) string {
+	where := "visible"
+	if b.Page > 0 {
+		where = fmt.Sprintf("visible on page %d", b.Page)
+	}
+	if b.QR.Length == 0 {
+		return fmt.Sprintf("%s, its QR code unreadable (%q)", where, b.Text)
+	}
+	t := fmt.Sprintf("%s, its QR code gives the SHA-256 of the first %d bytes", where, b.QR.Length)
+	if b.QR.Registration != "" {
+		t += ", registration " + b.QR.Registration
+	}
+	if b.Matches {
+		return t + ": it matches the document as it was before this signature"
+	}
+	return t + ": it does NOT match the document as it was before this signature"
 }
 
 func levelText(level string) string {
@@ -399,6 +514,14 @@ func verifyJSON(path string, rep *sign.Report) any {
 		Valid   bool      `json:"valid"`
 		Trusted bool      `json:"trusted"`
 	}
+	type block struct {
+		Page         int    `json:"page,omitempty"`
+		QR           string `json:"qr"`
+		SHA256       string `json:"sha256,omitempty"`
+		Length       int64  `json:"length,omitempty"`
+		Registration string `json:"registration,omitempty"`
+		Matches      bool   `json:"matches"`
+	}
 	type sig struct {
 		Field          string    `json:"field"`
 		Verdict        string    `json:"verdict"`
@@ -413,6 +536,7 @@ func verifyJSON(path string, rep *sign.Report) any {
 		CoversDocument bool      `json:"covers_document"`
 		AddedAfter     []string  `json:"added_after,omitempty"`
 		Trusted        bool      `json:"trusted"`
+		Block          *block    `json:"block,omitempty"`
 		Problems       []string  `json:"problems,omitempty"`
 	}
 	out := struct {
@@ -431,6 +555,12 @@ func verifyJSON(path string, rep *sign.Report) any {
 		}
 		for _, c := range s.Later {
 			j.AddedAfter = append(j.AddedAfter, c.String())
+		}
+		if b := s.Block; b != nil {
+			j.Block = &block{Page: b.Page, QR: b.Text, Length: b.QR.Length, Registration: b.QR.Registration, Matches: b.Matches}
+			if b.QR.Length > 0 {
+				j.Block.SHA256 = hex.EncodeToString(b.QR.SHA256[:])
+			}
 		}
 		out.Signatures = append(out.Signatures, j)
 	}

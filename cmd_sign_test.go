@@ -5,10 +5,12 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -230,5 +232,100 @@ func TestSignTokenCLI(t *testing.T) {
 	}
 	if _, err := os.Stat(out2); err == nil {
 		t.Error("a PDF was written with a wrong PIN")
+	}
+}
+
+// A visible signature from the command line: on the last page, numbered
+// from the PDF's own registration_number metadata, read back by ZBar from
+// poppler's rendering, and reported by demat verify as matching the
+// unsigned document; placed by --sig-place in demat process --sign; and
+// bad places refused as usage errors.
+func TestSignVisibleCLI(t *testing.T) {
+	testenv.Require(t, "pdfsig", "pdftoppm", "zbarimg")
+	dir := t.TempDir()
+	t.Setenv("DEMAT_CONFIG", filepath.Join(dir, "config.toml"))
+	const pass = "visible 2026"
+	p12, caPEM := testPKI(t, dir, pass)
+	if code, _, stderr := runCLIIn(pass, "credentials", "set", "--stdin", "agent.p12"); code != 0 {
+		t.Fatal(stderr)
+	}
+	in := filepath.Join(dir, "courrier.pdf")
+	if code, _, stderr := runCLI("process", "-l", "eng", "--pdfa", "2b", "--meta", "registration_number=AJR/2026/A/000127", "-o", in, testenv.Testdata("phototest.tif"), testenv.Testdata("phototest.tif")); code != 0 {
+		t.Fatalf("process: %s", stderr)
+	}
+	out := filepath.Join(dir, "signe.pdf")
+	if code, _, stderr := runCLI("sign", in, "-o", out, "--cert", p12, "--visible", "--sig-page", "last", "--reason", "Enregistré"); code != 0 {
+		t.Fatalf("sign --visible: %s", stderr)
+	}
+	pdftest.Validate(t, out, true)
+	if s := testenv.Run(t, "pdfsig", out); !strings.Contains(s, "Signature is Valid.") || !strings.Contains(s, "Total document signed") {
+		t.Errorf("pdfsig:\n%s", s)
+	}
+	prefix := filepath.Join(dir, "page")
+	testenv.Run(t, "pdftoppm", "-png", "-r", "150", "-f", "2", "-l", "2", "-singlefile", out, prefix)
+	qr := strings.TrimSpace(testenv.Run(t, "zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", prefix+".png"))
+	orig, _ := os.ReadFile(in)
+	want := fmt.Sprintf("DEMAT1;sha256=%x;len=%d;reg=AJR/2026/A/000127", sha256.Sum256(orig), len(orig))
+	if qr != want {
+		t.Errorf("the QR code on page 2 says %q, want %q", qr, want)
+	}
+
+	code, stdout, _ := runCLI("verify", "--json", "--trust", caPEM, out)
+	var rep struct {
+		Verdict    string `json:"verdict"`
+		Signatures []struct {
+			Block *struct {
+				Page         int    `json:"page"`
+				QR           string `json:"qr"`
+				Registration string `json:"registration"`
+				Matches      bool   `json:"matches"`
+			} `json:"block"`
+		} `json:"signatures"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 0 || rep.Verdict != "valid" || len(rep.Signatures) != 1 {
+		t.Fatalf("verify --json: exit %d, %v\n%s", code, err, stdout)
+	}
+	if b := rep.Signatures[0].Block; b == nil || b.Page != 2 || b.QR != want || b.Registration != "AJR/2026/A/000127" || !b.Matches {
+		t.Errorf("verify --json's block: %+v", b)
+	}
+	if _, stdout, _ := runCLI("verify", "--trust", caPEM, out); !strings.Contains(stdout, "visible on page 2") || !strings.Contains(stdout, "it matches the document as it was before this signature") {
+		t.Errorf("verify does not describe the block:\n%s", stdout)
+	}
+
+	// demat process --sign with the block at a place, numbered by
+	// --registration.
+	direct := filepath.Join(dir, "direct.pdf")
+	if code, _, stderr := runCLI("process", "-l", "eng", "--sign", p12, "--sig-place", "1,1,60,25mm", "--registration", "AJR/2026/A/000128", "-o", direct, testenv.Testdata("phototest.tif")); code != 0 {
+		t.Fatalf("process --sign --sig-place: %s", stderr)
+	}
+	if _, stdout, _ := runCLI("verify", "--trust", caPEM, direct); !strings.Contains(stdout, "registration AJR/2026/A/000128: it matches") {
+		t.Errorf("process --sign --sig-place:\n%s", stdout)
+	}
+
+	for _, args := range [][]string{
+		{"--sig-page", "0"},
+		{"--sig-page", "avant-dernière"},
+		{"--sig-place", "middle"},
+		{"--sig-place", "1,2,3mm"},
+	} {
+		code, _, stderr := runCLI(append([]string{"sign", in, "-o", filepath.Join(dir, "x.pdf"), "--cert", p12}, args...)...)
+		if code != 2 || !strings.Contains(stderr, args[0]) {
+			t.Errorf("sign %v: exit %d %q, want a usage error", args, code, stderr)
+		}
+	}
+	// A block on a page the document does not have, or on a page too
+	// small for it (multipage-g4's second page is 34 × 17 mm): refused,
+	// nothing written.
+	label := filepath.Join(dir, "label.pdf")
+	if code, _, stderr := runCLI("process", "-l", "eng", "-o", label, testenv.Testdata("multipage-g4.tif")); code != 0 {
+		t.Fatalf("process: %s", stderr)
+	}
+	for _, tt := range []struct{ in, page, want string }{{in, "3", "page 3, and the document has 2"}, {label, "last", "too small for a signature block"}} {
+		if code, _, stderr := runCLI("sign", tt.in, "-o", filepath.Join(dir, "x.pdf"), "--cert", p12, "--sig-page", tt.page); code != 1 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("sign --sig-page %s: exit %d %q, want %q", tt.page, code, stderr, tt.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.pdf")); err == nil {
+		t.Error("x.pdf was written")
 	}
 }

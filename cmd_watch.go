@@ -33,9 +33,15 @@ A file is taken only once it is complete. Handled files are moved into
 FOLDER/done; files that could not be read go to FOLDER/failed with a
 .error.txt note saying why. Stopping demat (Ctrl-C) and starting it again
 neither loses nor repeats a file. With --once, demat handles what is in the
-folder and exits.`,
+folder and exits.
+
+With --sign, every PDF is signed (see demat sign); the key is opened, and
+its PIN or passphrase read, once, before watching. A PDF that cannot be
+signed is kept unsigned in OUTDIR as NAME.unsigned.pdf, and its scan goes
+to FOLDER/failed with a note saying why and how to sign it.`,
 		Example: `  demat watch /srv/scans -o ~/Documents/courrier
-  demat watch --once -l fra+ara+eng ./inbox -o ./pdf`,
+  demat watch --once -l fra+ara+eng ./inbox -o ./pdf
+  demat watch /srv/scans -o ./signes --sign cachet --visible --sig-page last`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if d.sidecar != "" {
@@ -58,6 +64,15 @@ folder and exits.`,
 			if st, err := os.Stat(in); err != nil || !st.IsDir() {
 				return fmt.Errorf("%s: not a folder: give the folder the scanner writes to", in)
 			}
+			var sg *signer
+			if d.sign.cert != "" {
+				// Opened once, before the first scan: a wrong PIN is
+				// found now, not at the first document.
+				if sg, err = d.sign.load(cmd, logger); err != nil {
+					return err
+				}
+				defer sg.close()
+			}
 			title := opt.PDF.Meta.Title
 			return watch.Run(cmd.Context(), watch.Options{Dir: in, Once: once, Logger: logger},
 				func(ctx context.Context, f watch.File) error {
@@ -76,7 +91,21 @@ folder and exits.`,
 					if o.PDF.Meta.Title == "" {
 						o.PDF.Meta.Title = stem
 					}
-					res, err := pipeline.Process(ctx, []string{f.Path}, out, o)
+					made := out
+					if sg != nil {
+						// Made hidden beside the output, signed into it; one
+						// left by a run stopped while signing is made again.
+						name := strings.TrimSuffix(filepath.Base(out), ".pdf")
+						made = filepath.Join(outDir, "."+name+".unsigned.pdf")
+						o.Name = name
+						os.Remove(made)
+					}
+					res, err := pipeline.Process(ctx, []string{f.Path}, made, o)
+					if err == nil && sg != nil {
+						if err = sg.signOrKeep(ctx, made, out, false, true); err == nil {
+							res.Output = out
+						}
+					}
 					if err != nil {
 						if ctx.Err() == nil {
 							msg := strings.ReplaceAll(err.Error(), f.Path, f.Name)
@@ -92,6 +121,7 @@ folder and exits.`,
 	f.BoolVar(&once, "once", false, "handle the files in the folder now, then exit")
 	d.add(f, "force the resolution of the scans in dots per inch (default: read it from each file, else 300)")
 	f.Lookup("output").Usage = "`folder` to write the PDFs to (required)"
+	d.sign.add(f, "sign", "sign every PDF with this certificate: a name from the configuration, a PKCS#12 `file` or a pkcs11: URI (see demat sign)")
 	return cmd
 }
 

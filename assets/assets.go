@@ -9,3 +9,18 @@ import _ "embed"
 //
 //go:embed fonts/glyphless.ttf
 var GlyphlessFont []byte
+
+// NotoSans is Noto Sans Regular (Latin, Greek, Cyrillic), the font the
+// visible signature block is drawn with: the block is rendered to an image,
+// so a PDF/A keeps no font it would have to embed. SIL OFL 1.1, see
+// fonts/README.md and fonts/OFL.txt.
+//
+//go:embed fonts/NotoSans-Regular.ttf
+var NotoSans []byte
+
+// NotoSansArabic is Noto Sans Arabic Regular, drawn with NotoSans for
+// Arabic names, places and reasons in the signature block (Noto Sans has
+// no Arabic). SIL OFL 1.1, see fonts/README.md and fonts/OFL.txt.
+//
+//go:embed fonts/NotoSansArabic-Regular.ttf
+var NotoSansArabic []byte

@@ -27,6 +27,8 @@ test=(
   sane-utils
   # real delivery servers the upload tests start on loopback: Apache httpd with mod_dav (WebDAV), OpenSSH (SFTP)
   apache2 openssh-server
+  # an independent QR decoder, to read back signature blocks
+  zbar-tools
 )
 bench=(
   ocrmypdf time

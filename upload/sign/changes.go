@@ -91,9 +91,10 @@ func definedAt(x *model.XRefTable, e *model.XRefTableEntry) (int64, bool) {
 
 // forbidden gives the changes a certification with permissions p does
 // not allow (ISO 32000-1 12.8.2.2): with 1, any; with 2, anything but
-// signing (signature fields, their widgets and appearances, signature
-// and timestamp dictionaries, the form, the document security store, and
-// the pages' and form's lists gaining those); with 3, annotations too.
+// signing (signature fields, their widgets and new appearances with the
+// images they draw, signature and timestamp dictionaries, the form, the
+// document security store, and the pages' and form's lists gaining
+// those); with 3, annotations too.
 func forbidden(p int, later []change, x *model.XRefTable) []Change {
 	var bad []Change
 	for _, c := range later {
@@ -109,8 +110,13 @@ func permitted(p int, c change, x *model.XRefTable) bool {
 		return false
 	}
 	switch c.Type {
-	case "signature", "document timestamp", "signature field", "signature field (Widget)", "form", "document security store", "XObject (Form)":
+	case "signature", "document timestamp", "signature field", "signature field (Widget)", "form", "document security store":
 		return true
+	case "XObject (Form)", "XObject (Image)":
+		// A signature's appearance and the image it draws; a form or
+		// image that exists already may be drawn by a page, and must
+		// not change.
+		return c.Action == "added"
 	case "stream":
 		// The security store's certificates, CRLs and OCSP answers are
 		// new untyped streams; an existing stream (a page's content)

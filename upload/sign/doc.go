@@ -2,9 +2,13 @@
 // levels B-B and, with a timestamp authority, B-T) and verifies signed PDFs.
 //
 // It owns the whole signature: the incremental update that adds the
-// signature field, its invisible widget and the signature dictionary
-// (never rewriting a byte of the original file, so a PDF/A stays PDF/A and
-// earlier signatures stay valid), the CMS SignedData (built here with
+// signature field, its widget and the signature dictionary (never
+// rewriting a byte of the original file, so a PDF/A stays PDF/A and
+// earlier signatures stay valid); the widget is invisible, or shows a
+// signature block (Appearance) drawn here as vector graphics and one
+// grey image of its text, shaped with go-text/typesetting in the Noto
+// fonts of package assets, so that no font is embedded and the page's
+// text is unchanged; the CMS SignedData (built here with
 // encoding/asn1: content-type, message-digest and ESS
 // signing-certificate-v2 signed, no signing-time, as PAdES asks), the
 // RFC 3161 timestamp over the signature value, and the verification of all

@@ -14,6 +14,7 @@ func FuzzVerify(f *testing.F) {
 	demat := signPDF(f, dematPDF(f, 1), key, sign.Options{Reason: "Vu"})
 	f.Add(demat)
 	f.Add(signPDF(f, demat, key, sign.Options{}))
+	f.Add(signPDF(f, demat, key, sign.Options{Appearance: &sign.Appearance{Registration: "AJR/2026/A/000123"}}))
 	f.Add(signPDF(f, handPDF([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 200 200] >>",

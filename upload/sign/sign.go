@@ -53,6 +53,9 @@ type Options struct {
 	// TSA, when set, timestamps the signature (PAdES B-T). If the
 	// authority fails, Sign fails and writes nothing.
 	TSA *TSA
+	// Appearance, when set, shows the signature as a block on a page;
+	// nil leaves the signature invisible (a widget of no size on page 1).
+	Appearance *Appearance
 }
 
 func (o *Options) applyDefaults() {
@@ -64,12 +67,19 @@ func (o *Options) applyDefaults() {
 		// PAdES baseline's usual digest, which every validator knows.
 		o.Digest = crypto.SHA256
 	}
+	if o.Appearance != nil {
+		// A copy: the caller's options stay as given, defaults and all.
+		a := *o.Appearance
+		a.applyDefaults()
+		o.Appearance = &a
+	}
 }
 
 // Sign writes to out the PDF read from in (size bytes) followed by an
 // incremental update that signs it: a signature field in the form (made
-// when there is none, /SigFlags 3), its invisible widget on page 1, and
-// the signature dictionary (/Filter /Adobe.PPKLite, /SubFilter
+// when there is none, /SigFlags 3), its widget (invisible on page 1, or
+// with opt.Appearance a block drawn on the page it names), and the
+// signature dictionary (/Filter /Adobe.PPKLite, /SubFilter
 // /ETSI.CAdES.detached) whose /Contents holds a detached CMS SignedData
 // over the whole file but that hex string: PAdES B-B, or B-T with
 // opt.TSA. The original bytes are copied unchanged, so they are a prefix
@@ -85,9 +95,20 @@ func Sign(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, key Ke
 	if err := checkKey(key, opt); err != nil {
 		return err
 	}
+	if a := opt.Appearance; a != nil {
+		if err := a.check(); err != nil {
+			return err
+		}
+	}
 	l, err := readLayout(in, size, opt)
 	if err != nil {
 		return err
+	}
+	var blk *block
+	if opt.Appearance != nil {
+		if blk, err = l.drawBlock(in, size, key, opt); err != nil {
+			return err
+		}
 	}
 	signer := cmsSigner{key: key.Signer, cert: key.Certificate, chain: key.Chain, hash: opt.Digest, pss: opt.PSS}
 	reserve := reserveFor(key, opt.TSA != nil)
@@ -95,7 +116,7 @@ func Sign(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, key Ke
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		u, ph := l.build(opt, reserve)
+		u, ph := l.build(opt, reserve, blk)
 		h := opt.Digest.New()
 		if _, err := io.Copy(h, io.NewSectionReader(in, 0, size)); err != nil {
 			return fmt.Errorf("sign: read the PDF: %w", err)
@@ -197,6 +218,7 @@ type layout struct {
 	catalog   types.Dict
 	pageRef   types.IndirectRef
 	page      types.Dict
+	geometry  pageGeometry
 	fieldName string
 }
 
@@ -228,11 +250,27 @@ func readLayout(in io.ReaderAt, size int64, opt Options) (*layout, error) {
 	if x.PageCount < 1 {
 		return nil, errors.New("sign: the PDF has no page to hold the signature")
 	}
-	page, pageRef, _, err := x.PageDict(1, false)
-	if err != nil {
-		return nil, fmt.Errorf("sign: read page 1: %v", err)
+	nr := 1
+	if a := opt.Appearance; a != nil {
+		switch {
+		case a.Page > x.PageCount || -a.Page > x.PageCount:
+			return nil, fmt.Errorf("sign: the signature block is to go on page %d, and the document has %d", a.Page, x.PageCount)
+		case a.Page < 0:
+			nr = x.PageCount + 1 + a.Page
+		case a.Page > 0:
+			nr = a.Page
+		}
+	}
+	page, pageRef, attrs, err := x.PageDict(nr, false)
+	if err != nil || page == nil || pageRef == nil {
+		return nil, fmt.Errorf("sign: read page %d: %v", nr, err)
 	}
 	l := &layout{base: size, prev: prev, stream: stream, x: x, catalog: cat.Clone().(types.Dict), pageRef: *pageRef, page: page.Clone().(types.Dict)}
+	if opt.Appearance != nil {
+		if l.geometry, err = geometryOf(nr, attrs); err != nil {
+			return nil, err
+		}
+	}
 	last := make([]byte, 1)
 	if _, err := in.ReadAt(last, size-1); err != nil {
 		return nil, fmt.Errorf("sign: read the PDF: %w", err)
@@ -357,7 +395,7 @@ const byteRangeWidth = len("[0 0000000000 0000000000 0000000000]")
 
 // build writes the update with a /Contents placeholder of reserve bytes
 // and its /ByteRange filled in.
-func (l *layout) build(opt Options, reserve int) (*update, placeholder) {
+func (l *layout) build(opt Options, reserve int, blk *block) (*update, placeholder) {
 	u := &update{base: l.base}
 	if l.newline {
 		u.buf.WriteByte('\n')
@@ -368,9 +406,14 @@ func (l *layout) build(opt Options, reserve int) (*update, placeholder) {
 	sigRef := types.IndirectRef{ObjectNumber: types.Integer(sigNum)}
 	fieldRef := types.IndirectRef{ObjectNumber: types.Integer(fieldNum)}
 
-	// The empty appearance: PDF/A wants one on every widget.
-	u.entries = append(u.entries, xrefEntry{apNum, 0, u.offset()})
-	fmt.Fprintf(&u.buf, "%d 0 obj\n<</BBox[0 0 0 0]/Length 0/Subtype/Form/Type/XObject>>\nstream\n\nendstream\nendobj\n", apNum)
+	rect := types.Array{types.Integer(0), types.Integer(0), types.Integer(0), types.Integer(0)}
+	if blk == nil {
+		// The empty appearance: PDF/A wants one on every widget.
+		u.entries = append(u.entries, xrefEntry{apNum, 0, u.offset()})
+		fmt.Fprintf(&u.buf, "%d 0 obj\n<</BBox[0 0 0 0]/Length 0/Subtype/Form/Type/XObject>>\nstream\n\nendstream\nendobj\n", apNum)
+	} else {
+		rect = blk.write(u, apNum, alloc(), opt.Time)
+	}
 
 	// The signature dictionary, with the byte range and the contents
 	// last, so their places are known when they are filled.
@@ -406,7 +449,7 @@ func (l *layout) build(opt Options, reserve int) (*update, placeholder) {
 		"FT":      types.Name("Sig"),
 		"T":       types.StringLiteral(l.fieldName),
 		"V":       sigRef,
-		"Rect":    types.Array{types.Integer(0), types.Integer(0), types.Integer(0), types.Integer(0)},
+		"Rect":    rect,
 		"F":       types.Integer(132), // print, locked
 		"P":       l.pageRef,
 		"AP":      types.Dict{"N": types.IndirectRef{ObjectNumber: types.Integer(apNum)}},

@@ -3,6 +3,7 @@ package sign
 import (
 	"bytes"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/hex"
@@ -119,8 +120,29 @@ type Signature struct {
 	// does any change a certification does not permit.
 	Later []Change
 
+	// Block is the visible signature block demat drew for this
+	// signature, nil when the signature has none (or another
+	// application drew it).
+	Block *Block
+
 	Verdict  Verdict
 	Problems []string // why the verdict is not Valid
+}
+
+// Block is a visible signature block demat drew, as its appearance
+// records the text of its QR code. Verify does not decode the drawn QR
+// code: it reads what the signer's demat put in the same, signed,
+// appearance.
+type Block struct {
+	// Page is the page that shows the block, from 1; 0 when unknown.
+	Page int
+	// Text is the QR code's text, and QR what it says.
+	Text string
+	QR   QR
+	// Matches says the QR code's hash is that of the document as it was
+	// before this signature: the file's first QR.Length bytes, ending
+	// where the signature's own update begins.
+	Matches bool
 }
 
 // Timestamp is a signature's RFC 3161 timestamp.
@@ -186,6 +208,7 @@ func Verify(data []byte, trust *x509.CertPool) (rep *Report, err error) {
 		} else {
 			s.Pages = x.PageCount
 		}
+		s.Block = blockOf(data, x, f.widget, s, ends)
 		rep.Signatures = append(rep.Signatures, s)
 	}
 	slices.SortStableFunc(rep.Signatures, func(a, b *Signature) int {
@@ -208,9 +231,10 @@ func Verify(data []byte, trust *x509.CertPool) (rep *Report, err error) {
 
 // found is a signature dictionary found through the form.
 type found struct {
-	field string
-	num   int
-	dict  types.Dict
+	field  string
+	num    int
+	dict   types.Dict
+	widget types.Dict // the field's (first) widget, nil when none
 }
 
 // findSignatures walks the form's fields for values that are signature
@@ -254,7 +278,7 @@ func findSignatures(x *model.XRefTable) []found {
 			if v, ok := d["V"].(types.IndirectRef); ok && !seen[v.ObjectNumber.Value()] {
 				if sd, _ := x.DereferenceDict(v); sd != nil && sd["ByteRange"] != nil && sd["Contents"] != nil {
 					seen[v.ObjectNumber.Value()] = true
-					out = append(out, found{field: name, num: v.ObjectNumber.Value(), dict: sd})
+					out = append(out, found{field: name, num: v.ObjectNumber.Value(), dict: sd, widget: widgetOf(x, d)})
 				}
 			}
 			if kids, _ := x.DereferenceArray(d["Kids"]); kids != nil {
@@ -264,6 +288,57 @@ func findSignatures(x *model.XRefTable) []found {
 	}
 	walk(fields, "", 0)
 	return out
+}
+
+// widgetOf gives a field's widget: the field itself when they are merged
+// (it has a /Rect), else its first kid that is one.
+func widgetOf(x *model.XRefTable, field types.Dict) types.Dict {
+	if field["Rect"] != nil {
+		return field
+	}
+	kids, _ := x.DereferenceArray(field["Kids"])
+	for _, k := range kids {
+		if d, _ := x.DereferenceDict(k); d != nil && d["Rect"] != nil && d["T"] == nil {
+			return d
+		}
+	}
+	return nil
+}
+
+// blockOf reads the QR code's text a demat signature block recorded in
+// its widget's appearance, and checks it against the file.
+func blockOf(data []byte, x *model.XRefTable, widget types.Dict, s *Signature, ends [][2]int64) *Block {
+	if widget == nil {
+		return nil
+	}
+	ap, _ := x.DereferenceDict(widget["AP"])
+	sd, _, _ := x.DereferenceStreamDict(ap["N"])
+	if sd == nil {
+		return nil
+	}
+	pi, _ := x.DereferenceDict(sd.Dict["PieceInfo"])
+	piece, _ := x.DereferenceDict(pi[pieceName])
+	priv, _ := x.DereferenceDict(piece["Private"])
+	text, err := x.DereferenceText(priv["QR"])
+	if err != nil || text == "" {
+		return nil
+	}
+	b := &Block{Text: text}
+	if ref, ok := widget["P"].(types.IndirectRef); ok {
+		b.Page, _ = x.PageNumber(ref.ObjectNumber.Value())
+	}
+	q, err := ParseQR(text)
+	if err != nil {
+		return b
+	}
+	b.QR = q
+	// The hashed prefix must be the whole previous revision, and end
+	// before this signature's update: the document as it was.
+	if s.Revision < 2 || q.Length < ends[s.Revision-2][0] || q.Length > s.ByteRange[1] {
+		return b
+	}
+	b.Matches = sha256.Sum256(data[:q.Length]) == q.SHA256
+	return b
 }
 
 func (s *Signature) fail(format string, a ...any) {
