@@ -32,6 +32,7 @@ type docFlags struct {
 	attach                    []string
 	keepColor                 bool
 	sign                      signFlags
+	send                      string
 	alto, hocr                string
 	jpegQuality               int
 	colorDPI                  float64
@@ -62,6 +63,7 @@ func (d *docFlags) add(f *pflag.FlagSet, dpiHelp string) {
 	f.BoolVar(&d.keepColor, "keep-color", false, "store colour and grey pages in full colour, even those that black and white (or black-and-white text over colour) would keep")
 	f.IntVar(&d.jpegQuality, "jpeg-quality", pdf.DefaultJPEGQuality, "`quality` (1–100) of the JPEGs demat writes (a JPEG page that needs no change keeps its own)")
 	f.Float64Var(&d.colorDPI, "color-dpi", 0, "downsample colour and grey pictures finer than this `resolution` (default: keep theirs)")
+	f.StringVar(&d.send, "send", "", "then deliver the PDF to this `target` through the outbox (see demat send, demat target)")
 }
 
 // pdfOptions reads --pdfa, --meta, --meta-file, --attach and --title. Any

@@ -208,6 +208,11 @@ demat tries what is due now, once, and exits.`,
 // runOutbox runs the outbox (restricted to ids when given) and sums up.
 // wait bounds the time spent (0: until settled).
 func runOutbox(cmd *cobra.Command, logger *slog.Logger, ids []int64, once bool, wait time.Duration) error {
+	return runOutboxTo(cmd, logger, cmd.OutOrStdout(), ids, once, wait)
+}
+
+// runOutboxTo is runOutbox printing to w.
+func runOutboxTo(cmd *cobra.Command, logger *slog.Logger, w io.Writer, ids []int64, once bool, wait time.Duration) error {
 	cfg, err := config.Load()
 	if err != nil {
 		return err
@@ -217,7 +222,7 @@ func runOutbox(cmd *cobra.Command, logger *slog.Logger, ids []int64, once bool, 
 		return err
 	}
 	defer ob.Close()
-	rep := newReporter(cmd.OutOrStdout())
+	rep := newReporter(w)
 	mode := outbox.Settled
 	if once {
 		mode = outbox.Due

@@ -29,13 +29,19 @@ replaced unless --force is given.`,
 			if err != nil {
 				return err
 			}
+			if err := d.checkSend(); err != nil {
+				return err
+			}
 			res, err := d.produce(cmd, logger, opt, func(out string, opt pipeline.Options) (*pipeline.Result, error) {
 				return pipeline.Process(cmd.Context(), args, out, opt)
 			})
 			if err != nil {
 				return err
 			}
-			return d.report(cmd, res, nil)
+			if err := d.report(cmd, res, nil); err != nil {
+				return err
+			}
+			return d.deliver(cmd, logger, res.Output)
 		},
 	}
 	d.add(cmd.Flags(), "force the input resolution in dots per inch (default: read it from each file, else 300)")

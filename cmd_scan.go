@@ -84,6 +84,9 @@ happened after which page and what to do, and exits with status 3.`,
 			if err != nil {
 				return err
 			}
+			if err := d.checkSend(); err != nil {
+				return err
+			}
 			dev, src, err := deviceFor(device, srcs)
 			if err != nil {
 				return err
@@ -94,7 +97,10 @@ happened after which page and what to do, and exits with status 3.`,
 			var se *pipeline.SourceError
 			switch {
 			case err == nil:
-				return d.report(cmd, res, nil)
+				if err := d.report(cmd, res, nil); err != nil {
+					return err
+				}
+				return d.deliver(cmd, logger, res.Output)
 			case errors.As(err, &se) && res != nil:
 				if rerr := d.report(cmd, res, err); rerr != nil {
 					return rerr

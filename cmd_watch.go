@@ -73,8 +73,13 @@ to FOLDER/failed with a note saying why and how to sign it.`,
 				}
 				defer sg.close()
 			}
+			send, err := d.startSending(cmd, logger, once)
+			if err != nil {
+				return err
+			}
+			defer send.stop()
 			title := opt.PDF.Meta.Title
-			return watch.Run(cmd.Context(), watch.Options{Dir: in, Once: once, Logger: logger},
+			werr := watch.Run(cmd.Context(), watch.Options{Dir: in, Once: once, Logger: logger},
 				func(ctx context.Context, f watch.File) error {
 					stem := strings.TrimSuffix(f.Name, filepath.Ext(f.Name))
 					out := filepath.Join(outDir, stem+".pdf")
@@ -82,7 +87,7 @@ to FOLDER/failed with a note saying why and how to sign it.`,
 						// Stopped between writing the PDF and moving the
 						// scan aside: the PDF is there already.
 						if _, err := os.Stat(out); err == nil {
-							return nil
+							return send.queue(ctx, out, true)
 						}
 					}
 					out = freeName(outDir, stem)
@@ -113,8 +118,15 @@ to FOLDER/failed with a note saying why and how to sign it.`,
 						}
 						return err
 					}
-					return d.report(cmd, res, nil)
+					if err := d.report(cmd, res, nil); err != nil {
+						return err
+					}
+					return send.queue(ctx, res.Output, false)
 				})
+			if werr != nil {
+				return werr
+			}
+			return send.finish()
 		},
 	}
 	f := cmd.Flags()
