@@ -12,6 +12,7 @@ import (
 	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/folder"
 	"github.com/demat-app/demat/upload/outbox"
+	"github.com/demat-app/demat/upload/tus"
 	"github.com/demat-app/demat/upload/webdav"
 )
 
@@ -74,6 +75,9 @@ func openTarget(t config.Target, store *credentials.Store) (upload.Target, outbo
 		cred = secret
 	}
 	switch t.Kind {
+	case "tus":
+		tt, err := tus.New(tus.Options{URL: t.URL, User: t.User, Credential: cred, Bearer: t.Bearer, Net: netw})
+		return tt, limits, err
 	case "webdav":
 		wt, err := webdav.New(webdav.Options{URL: t.URL, User: t.User, Credential: cred, Net: netw})
 		return wt, limits, err

@@ -133,13 +133,16 @@ func (p *Proxy) pipe(client net.Conn, f Faults) {
 		io.Copy(client, server)
 		done <- struct{}{}
 	}()
-	if p.upstream(client, server, f) {
+	inOrder := p.upstream(client, server, f)
+	if inOrder {
 		// The client finished sending: let the answer come back.
 		<-done
 	}
 	reset(client)
 	reset(server)
-	<-done
+	if !inOrder {
+		<-done
+	}
 }
 
 // upstream copies client → server, applying the faults; true when the

@@ -13,6 +13,7 @@ import (
 	"github.com/demat-app/demat/upload"
 	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/outbox"
+	"github.com/demat-app/demat/upload/tus"
 	"github.com/demat-app/demat/upload/uploadtest"
 	"github.com/demat-app/demat/upload/webdav"
 )
@@ -44,6 +45,17 @@ func TestFlakyLink(t *testing.T) {
 			}
 			return flakyServer{target: wt, list: func(t *testing.T) map[string][]byte { return srv.Files(t) }, proxy: p}
 		},
+	}
+	servers["tus"] = func(t *testing.T) flakyServer {
+		srv := testenv.StartTusd(t, testenv.TusdOptions{User: "desk12", Password: "tus-pass-1"})
+		p := cutting(t, srv.Addr)
+		tt, err := tus.New(tus.Options{
+			URL: strings.Replace(srv.URL, srv.Addr, p.Addr, 1), User: "desk12", Credential: secret("tus-pass-1"),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return flakyServer{target: tt, list: func(t *testing.T) map[string][]byte { return srv.Finished(t) }, noNames: true, proxy: p}
 	}
 	for name, start := range servers {
 		t.Run(name, func(t *testing.T) {
