@@ -14,7 +14,7 @@ import (
 
 // TestSecretsNowhereCLI stores every kind of secret with demat
 // credentials set, then runs the whole chain (recognise, sign with a
-// visible block, deliver to WebDAV and tus, a refused password on the
+// visible block, deliver to WebDAV, SFTP with an encrypted key, and tus, a refused password on the
 // way, the outbox, the listings) with debug logs, and looks for each
 // secret in the configuration and data folders (the OS defaults under a
 // throwaway HOME), the output, what the servers stored, and everything
@@ -34,10 +34,12 @@ func TestSecretsNowhereCLI(t *testing.T) {
 		"dav":  "dav-Password-5521",
 		"tus":  "tus-Password-8802",
 		"bad":  "wrong-Password-4417",
+		"ssh":  "ssh-KeyPassphrase-6604",
 		"user": "", // filled below: base64 of user:password, as Basic auth sends it
 	}
 	dav := testenv.StartWebDAV(t, testenv.WebDAVOptions{User: "agent", Password: secrets["dav"]})
 	tusd := testenv.StartTusd(t, testenv.TusdOptions{User: "desk12", Password: secrets["tus"]})
+	sshd := testenv.StartSSHD(t, testenv.SSHDOptions{KeyPassphrase: secrets["ssh"]})
 	secrets["user"] = base64.StdEncoding.EncodeToString([]byte("agent:" + secrets["dav"]))
 
 	work := filepath.Join(home, "work")
@@ -60,6 +62,9 @@ func TestSecretsNowhereCLI(t *testing.T) {
 	}
 	must("", "-v", "target", "add", "cloud", "--kind", "webdav", "--url", dav.URL, "--user", "agent", "--path", "{year}/{reference}.pdf")
 	must("", "-v", "target", "add", "guichet", "--kind", "tus", "--url", tusd.URL, "--user", "desk12")
+	must("", "-v", "target", "add", "depot", "--kind", "sftp", "--url", "sftp://"+sshd.Addr+sshd.Root, "--user", sshd.User,
+		"--key-file", sshd.KeyFile, "--host-key", sshd.Fingerprint)
+	must(secrets["ssh"], "-v", "credentials", "set", "--stdin", "depot")
 	must(secrets["p12"], "-v", "credentials", "set", "--stdin", "agent.p12")
 	must(secrets["dav"], "-v", "credentials", "set", "--stdin", "cloud")
 	// A wrong password first: the refusal is recorded and printed.
@@ -73,6 +78,8 @@ func TestSecretsNowhereCLI(t *testing.T) {
 	if code := cli("", "-v", "send", "--target", "guichet", out); code != 1 {
 		t.Fatalf("send with a wrong password: exit %d\n%s", code, logs.String())
 	}
+	must("", "-v", "target", "test", "depot")
+	must("", "-v", "send", "--target", "depot", out)
 	must(secrets["tus"], "-v", "credentials", "set", "--stdin", "guichet")
 	must("", "-v", "outbox", "retry", "--all")
 	must("", "-v", "outbox", "list", "--json")
@@ -82,7 +89,7 @@ func TestSecretsNowhereCLI(t *testing.T) {
 	// Every file under HOME (configuration, data: database, its WAL,
 	// the spool; the output), and what the servers stored.
 	var files []string
-	for _, root := range []string{home, dav.Root, tusd.Dir} {
+	for _, root := range []string{home, dav.Root, tusd.Dir, sshd.Root} {
 		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && d.Type().IsRegular() {
 				files = append(files, p)

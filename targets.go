@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"errors"
 	"fmt"
 	"net/url"
@@ -12,6 +14,7 @@ import (
 	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/folder"
 	"github.com/demat-app/demat/upload/outbox"
+	"github.com/demat-app/demat/upload/sftp"
 	"github.com/demat-app/demat/upload/tus"
 	"github.com/demat-app/demat/upload/webdav"
 )
@@ -75,6 +78,10 @@ func openTarget(t config.Target, store *credentials.Store) (upload.Target, outbo
 		cred = secret
 	}
 	switch t.Kind {
+	case "sftp":
+		st, err := sftp.New(sftp.Options{URL: t.URL, User: t.User, KeyFile: expandHome(t.KeyFile), Credential: cred,
+			KnownHosts: expandHome(t.KnownHosts), HostKey: t.HostKey, Net: netw})
+		return st, limits, err
 	case "tus":
 		tt, err := tus.New(tus.Options{URL: t.URL, User: t.User, Credential: cred, Bearer: t.Bearer, Net: netw})
 		return tt, limits, err
@@ -127,4 +134,15 @@ func (s *targetSet) Target(name string) (upload.Target, outbox.Limits, error) {
 	}
 	s.built[name] = b
 	return b.t, b.limits, b.err
+}
+
+// expandHome turns a leading ~/ into the home folder, as people write
+// key and known_hosts paths.
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/demat-app/demat/upload"
 	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/outbox"
+	"github.com/demat-app/demat/upload/sftp"
 	"github.com/demat-app/demat/upload/tus"
 	"github.com/demat-app/demat/upload/uploadtest"
 	"github.com/demat-app/demat/upload/webdav"
@@ -56,6 +57,18 @@ func TestFlakyLink(t *testing.T) {
 			t.Fatal(err)
 		}
 		return flakyServer{target: tt, list: func(t *testing.T) map[string][]byte { return srv.Finished(t) }, noNames: true, proxy: p}
+	}
+	servers["sftp"] = func(t *testing.T) flakyServer {
+		srv := testenv.StartSSHD(t, testenv.SSHDOptions{})
+		p := cutting(t, srv.Addr)
+		st, err := sftp.New(sftp.Options{
+			Addr: p.Addr, User: srv.User, KeyFile: srv.KeyFile, HostKey: srv.Fingerprint, Base: srv.Root,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return flakyServer{target: st, list: func(t *testing.T) map[string][]byte { return dirFiles(t, srv.Root) }, proxy: p}
 	}
 	for name, start := range servers {
 		t.Run(name, func(t *testing.T) {
@@ -132,4 +145,22 @@ func sum(m map[string][]byte) int {
 		n += len(v)
 	}
 	return n
+}
+
+// dirFiles reads every file under root, hidden ones included.
+func dirFiles(t *testing.T, root string) map[string][]byte {
+	out := map[string][]byte{}
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	return out
 }
