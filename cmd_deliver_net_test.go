@@ -55,6 +55,7 @@ func TestNeedsCredentialsCLI(t *testing.T) {
 	if code, _, stderr := runCLIIn("wrong-pass-1", "credentials", "set", "--stdin", "guichet"); code != 0 {
 		t.Fatal(stderr)
 	}
+	t.Cleanup(func() { runCLI("credentials", "delete", "guichet") })
 	doc, data := fakePDF(t, t.TempDir(), "courrier.pdf", 300_000)
 	code, out, stderr := runCLI("send", "--target", "guichet", doc)
 	if code != 1 {

@@ -46,6 +46,12 @@ func TestSecretsNowhereCLI(t *testing.T) {
 	os.MkdirAll(work, 0o755)
 	p12, caPEM := testPKI(t, work, secrets["p12"])
 
+	// The keyring is shared by the package's tests: leave it as found.
+	t.Cleanup(func() {
+		for _, name := range []string{"agent.p12", "cloud", "guichet", "depot"} {
+			runCLI("credentials", "delete", name)
+		}
+	})
 	var logs bytes.Buffer
 	cli := func(in string, args ...string) int {
 		t.Helper()
