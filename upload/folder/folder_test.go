@@ -1,12 +1,11 @@
 package folder
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/upload"
 	"github.com/demat-app/demat/upload/uploadtest"
 )
@@ -18,30 +17,8 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return uploadtest.Destination{Target: tg, List: func(t *testing.T) map[string][]byte { return list(t, root) }}
+		return uploadtest.Destination{Target: tg, List: func(t *testing.T) map[string][]byte { return testenv.Files(t, root) }}
 	}})
-}
-
-// list reads every file under root, hidden ones included.
-func list(t *testing.T, root string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == root {
-			return filepath.SkipDir
-		}
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		out[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func TestOutsideRoot(t *testing.T) {

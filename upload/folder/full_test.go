@@ -1,12 +1,9 @@
 package folder
 
 import (
-	"bytes"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/demat-app/demat/internal/testenv"
@@ -20,28 +17,10 @@ import (
 // system is a tmpfs mounted in a private mount namespace (unshare), so
 // the test needs no privilege and changes nothing outside it.
 func TestFullDisk(t *testing.T) {
-	if dir := os.Getenv("DEMAT_FULLDISK_DIR"); dir != "" {
-		fullDisk(t, dir)
-		return
-	}
-	testenv.Require(t, "unshare")
-	dir := t.TempDir()
-	cmd := exec.Command("unshare", "--map-root-user", "--mount", os.Args[0], "-test.run=^TestFullDisk$", "-test.v")
-	cmd.Env = append(os.Environ(), "DEMAT_FULLDISK_DIR="+dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("on a full disk: %v\n%s", err, out)
-	}
-	if !bytes.Contains(out, []byte("--- PASS: TestFullDisk")) {
-		t.Fatalf("the test did not run in its namespace:\n%s", out)
-	}
-	t.Logf("%s", out)
+	testenv.OnSmallDisk(t, "1m", fullDisk)
 }
 
 func fullDisk(t *testing.T, dir string) {
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
-		t.Fatalf("mount a 1 MB tmpfs: %v", err)
-	}
 	tg, err := New(filepath.Join(dir, "depot"))
 	if err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func TestFlakyLink(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		return flakyServer{target: st, list: func(t *testing.T) map[string][]byte { return dirFiles(t, srv.Root) }, proxy: p}
+		return flakyServer{target: st, list: func(t *testing.T) map[string][]byte { return testenv.Files(t, srv.Root) }, proxy: p}
 	}
 	for name, start := range servers {
 		t.Run(name, func(t *testing.T) {
@@ -145,22 +145,4 @@ func sum(m map[string][]byte) int {
 		n += len(v)
 	}
 	return n
-}
-
-// dirFiles reads every file under root, hidden ones included.
-func dirFiles(t *testing.T, root string) map[string][]byte {
-	out := map[string][]byte{}
-	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rel, _ := filepath.Rel(root, p)
-		out[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	return out
 }

@@ -5,10 +5,7 @@ package sftp
 import (
 	"bytes"
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/demat-app/demat/internal/testenv"
@@ -24,32 +21,10 @@ import (
 // namespace (unshare) that sshd is started in, so nothing outside the
 // test changes.
 func TestFullDisk(t *testing.T) {
-	if dir := os.Getenv("DEMAT_SFTP_FULLDISK_DIR"); dir != "" {
-		fullDisk(t, dir)
-		return
-	}
-	testenv.Require(t, "unshare")
-	args := []string{"--mount", "--propagation", "private"}
-	if os.Geteuid() != 0 {
-		args = append([]string{"--map-root-user"}, args...)
-	}
-	dir := t.TempDir()
-	cmd := exec.Command("unshare", append(args, os.Args[0], "-test.run=^TestFullDisk$", "-test.v")...)
-	cmd.Env = append(os.Environ(), "DEMAT_SFTP_FULLDISK_DIR="+dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("on a full disk: %v\n%s", err, out)
-	}
-	if !bytes.Contains(out, []byte("--- PASS: TestFullDisk")) {
-		t.Fatalf("the test did not run in its namespace:\n%s", out)
-	}
-	t.Logf("%s", out)
+	testenv.OnSmallDisk(t, "1m", fullDisk)
 }
 
 func fullDisk(t *testing.T, dir string) {
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
-		t.Fatalf("mount a 1 MB tmpfs: %v", err)
-	}
 	s := testenv.StartSSHD(t, testenv.SSHDOptions{})
 	depot := filepath.Join(dir, "depot")
 	tg := target(t, s, Options{Base: depot})
@@ -59,14 +34,14 @@ func fullDisk(t *testing.T, dir string) {
 		t.Fatalf("Put of 2 MB on 1 MB: %v; want a temporary ErrNoSpace", err)
 	}
 	t.Logf("full disk: %v", err)
-	if got := list(t, depot); len(got) != 0 {
+	if got := testenv.Files(t, depot); len(got) != 0 {
 		t.Fatalf("left %v behind on the full disk", keys(got))
 	}
 	small, data := uploadtest.NewDoc("small", "small.pdf", 300_000, 2)
 	if _, err := tg.Put(ctx(t), small, uploadtest.NewBody(data).Open); err != nil {
 		t.Fatalf("Put of a document that fits: %v", err)
 	}
-	if got := list(t, depot); len(got) != 1 || !bytes.Equal(got["small.pdf"], data) {
+	if got := testenv.Files(t, depot); len(got) != 1 || !bytes.Equal(got["small.pdf"], data) {
 		t.Fatalf("the destination holds %v", keys(got))
 	}
 }

@@ -48,28 +48,6 @@ func target(t *testing.T, s *testenv.SSHD, opts Options) *Target {
 	return tg
 }
 
-// list reads every file under root, hidden ones included.
-func list(t *testing.T, root string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == root {
-			return filepath.SkipDir
-		}
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		out[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(t.Context(), time.Minute)
 	t.Cleanup(cancel)
@@ -91,7 +69,7 @@ func TestConformance(t *testing.T) {
 		base := fmt.Sprintf("depot%d/في", n)
 		tg := target(t, s, Options{Base: base})
 		root := filepath.Join(s.Root, base)
-		return uploadtest.Destination{Target: tg, List: func(t *testing.T) map[string][]byte { return list(t, root) }}
+		return uploadtest.Destination{Target: tg, List: func(t *testing.T) map[string][]byte { return testenv.Files(t, root) }}
 	}})
 }
 
@@ -175,7 +153,7 @@ func TestUnknownHostKey(t *testing.T) {
 			}
 		})
 	}
-	if got := list(t, s.Root); len(got) != 0 {
+	if got := testenv.Files(t, s.Root); len(got) != 0 {
 		t.Errorf("files written to an untrusted server: %v", got)
 	}
 }
@@ -296,7 +274,7 @@ func TestBadNames(t *testing.T) {
 			t.Errorf("Put %q: %v, want a permanent refusal", n, err)
 		}
 	}
-	if got := list(t, s.Root); len(got) != 0 {
+	if got := testenv.Files(t, s.Root); len(got) != 0 {
 		t.Errorf("files written: %v", got)
 	}
 }
@@ -329,7 +307,7 @@ func TestNoOverwriteAtRename(t *testing.T) {
 			} else if !errors.Is(err, upload.ErrExists) || upload.IsTemporary(err) {
 				t.Fatalf("Put where another document arrived meanwhile: %v, want ErrExists", err)
 			}
-			if got := list(t, s.Root); len(got) != 1 || !bytes.Equal(got[name], other) {
+			if got := testenv.Files(t, s.Root); len(got) != 1 || !bytes.Equal(got[name], other) {
 				t.Errorf("the destination holds %d files; the one in place changed: %v", len(got), !bytes.Equal(got[name], other))
 			}
 			os.Remove(dest)
@@ -383,7 +361,7 @@ func TestCutConnections(t *testing.T) {
 	if r.Size != doc.Size || r.SHA256 != doc.SHA256 || r.Verified != "sha256" {
 		t.Errorf("receipt %+v", r)
 	}
-	got := list(t, filepath.Join(s.Root, "cut"))
+	got := testenv.Files(t, filepath.Join(s.Root, "cut"))
 	if len(got) != 1 || !bytes.Equal(got["2026/cut.pdf"], data) {
 		t.Errorf("the destination holds %v, want only 2026/cut.pdf with the document's bytes", keys(got))
 	}
@@ -415,7 +393,7 @@ func TestStall(t *testing.T) {
 	if _, err := tg.Put(ctx(t), doc, uploadtest.NewBody(data).Open); err != nil {
 		t.Fatalf("Put once the link is back: %v", err)
 	}
-	if got := list(t, s.Root); len(got) != 1 || !bytes.Equal(got["stall.pdf"], data) {
+	if got := testenv.Files(t, s.Root); len(got) != 1 || !bytes.Equal(got["stall.pdf"], data) {
 		t.Errorf("the destination holds %v", keys(got))
 	}
 }
