@@ -135,8 +135,8 @@ func flaky(t *testing.T, s flakyServer) {
 	if s.proxy.Cuts() == 0 {
 		t.Error("the proxy cut no connection: the test proves nothing")
 	}
-	t.Logf("20 documents, %d attempts, %d connections cut, %.1f MB through the proxy for %.1f MB delivered",
-		attempts, s.proxy.Cuts(), float64(s.proxy.Forwarded())/1e6, float64(sum(want))/1e6)
+	t.Logf("%s: 20 documents, %d attempts, %d connections cut, %.1f MB through the proxy for %.1f MB delivered",
+		t.Name(), attempts, s.proxy.Cuts(), float64(s.proxy.Forwarded())/1e6, float64(sum(want))/1e6)
 }
 
 func sum(m map[string][]byte) int {
