@@ -156,3 +156,19 @@ func TestSendCLI(t *testing.T) {
 		t.Errorf("retry x: %d", code)
 	}
 }
+
+// credentials list names the targets' passwords, whether stored or not.
+func TestCredentialsListTargetsCLI(t *testing.T) {
+	deliverEnv(t)
+	if code, _, stderr := runCLI("target", "add", "cloud", "--kind", "webdav", "--url", "https://cloud.example.org/dav/", "--user", "agent"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := runCLI("target", "add", "depot", "--kind", "sftp", "--url", "sftp://depot.example.org/in", "--user", "demat", "--key-file", "/k", "--credential", "depot-key"); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, out, _ := runCLI("credentials", "list")
+	if code != 0 || !strings.Contains(out, "password of agent at target cloud") || !strings.Contains(out, "missing: demat credentials set cloud") ||
+		!strings.Contains(out, "depot-key") || !strings.Contains(out, "passphrase of /k") {
+		t.Errorf("credentials list:\n%s", out)
+	}
+}
