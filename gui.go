@@ -2,25 +2,89 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/demat-app/demat/app"
-	"github.com/demat-app/demat/pipeline"
+	"github.com/demat-app/demat/internal/config"
+	"github.com/demat-app/demat/upload/outbox"
 )
 
-// openWindow runs the GUI until its window closes.
+// appID is the desktop application's id (FyneApp.toml says the same):
+// its preferences are kept under it.
+const appID = "org.demat.app"
+
+// openWindow runs the GUI until its window closes. The outbox runs
+// beside it for as long as the window is open, so documents sent from
+// the window (or queued by a CLI command) go out in the background.
 func openWindow(ctx context.Context, logger *slog.Logger) error {
-	a := fyneapp.NewWithID("org.demat.app")
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	ob, err := openOutbox(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer ob.Close()
+
+	a := fyneapp.NewWithID(appID)
+	a.Settings().SetTheme(app.NewTheme())
 	w := a.NewWindow("demat")
-	app.NewView(w, pipeline.Process, logger)
-	w.Resize(fyne.NewSize(640, 480))
+	win := app.New(a, w, app.Services{
+		Targets: func() []string { return targetNames(cfg) },
+		Send: func(ctx context.Context, target, path string, meta map[string]string) (outbox.Delivery, error) {
+			return enqueue(ctx, ob, cfg, target, path, meta)
+		},
+		Outbox: ob,
+		Logger: logger,
+	})
+	w.Resize(fyne.NewSize(1000, 700))
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
-		<-ctx.Done()
-		a.Quit()
+		defer close(done)
+		err := ob.Run(runCtx, outbox.RunOptions{
+			Targets: newTargetSet(cfg), Mode: outbox.Forever, Notify: win.DeliveryChanged,
+			// A document sent from the window should leave at once; the
+			// query behind a poll is cheap.
+			Poll: time.Second,
+		})
+		if err != nil && !errors.Is(err, context.Canceled) {
+			logger.Error("outbox", "err", err)
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			fyne.Do(a.Quit)
+		case <-runCtx.Done():
+		}
 	}()
 	w.ShowAndRun()
+	stop()
+	<-done
 	return nil
+}
+
+// targetNames lists the targets the window offers, the default first;
+// the documents folder is always among them, so sending works with no
+// configuration.
+func targetNames(cfg *config.Config) []string {
+	names := []string{defaultTargetName(cfg)}
+	for _, t := range cfg.Targets {
+		if !slices.Contains(names, t.Name) {
+			names = append(names, t.Name)
+		}
+	}
+	if !slices.Contains(names, documentsTarget) {
+		names = append(names, documentsTarget)
+	}
+	return names
 }

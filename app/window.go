@@ -2,216 +2,169 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"path/filepath"
-	"strings"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
-	"fyne.io/fyne/v2/widget"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 
-	"github.com/demat-app/demat/ocr"
-	"github.com/demat-app/demat/pipeline"
+	"github.com/demat-app/demat/upload/outbox"
 )
 
-// Process is the pipeline call the window makes; tests replace it.
-type Process func(ctx context.Context, inputs []string, out string, opt pipeline.Options) (*pipeline.Result, error)
+// Window is demat's main window: the document being made (its pages and
+// description) and one view per screen, in tabs. Everything in it is
+// touched on the UI goroutine only; background jobs report through
+// fyne.Do.
+type Window struct {
+	app fyne.App
+	win fyne.Window
+	svc Services
 
-// View is the main window: a list of page files, the OCR languages, and a
-// button that makes the searchable PDF. Its fields are touched only on the
-// UI goroutine.
-type View struct {
-	win     fyne.Window
-	process Process
-	logger  *slog.Logger
+	// doc is the document being made; it outlives the views, which are
+	// rebuilt when the language changes.
+	doc document
+	// job cancels the running job (import or build); nil when none runs.
+	job context.CancelFunc
+	// jobs counts the jobs started, so that a job's late report cannot
+	// touch a newer job's state.
+	jobs int
+	// relang: the language changed while a job ran; the views are
+	// rebuilt once it has ended.
+	relang bool
 
-	files    []string
-	list     *widget.List
-	langs    *widget.Entry
-	add      *widget.Button
-	clear    *widget.Button
-	run      *widget.Button
-	cancel   *widget.Button
-	progress *widget.ProgressBarInfinite
-	status   *widget.Label
-
-	mu   sync.Mutex // guards stop
-	stop context.CancelFunc
-	done chan struct{} // closed when the last started job has finished
+	tabs     *container.AppTabs
+	pages    *pagesView
+	describe *describeView
+	finish   *finishView
+	outbox   *outboxView
+	settings *settingsView
 }
 
-// NewView builds the main window's content in win.
-func NewView(win fyne.Window, process Process, logger *slog.Logger) *View {
-	v := &View{win: win, process: process, logger: logger}
-	v.list = widget.NewList(
-		func() int { return len(v.files) },
-		func() fyne.CanvasObject { return widget.NewLabel("") },
-		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(filepath.Base(v.files[i])) },
+// New builds the main window's content in win, in the language saved in
+// a's preferences (else the system's).
+func New(a fyne.App, win fyne.Window, svc Services) *Window {
+	svc.applyDefaults()
+	if err := applyLanguagePref(a.Preferences()); err != nil {
+		svc.Logger.Warn("translations", "err", err)
+	}
+	w := &Window{app: a, win: win, svc: svc}
+	w.doc.meta = map[string]string{"received": svc.Now().Format("2006-01-02")}
+	w.build()
+	win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { w.pages.Drop(uris) })
+	// Ctrl+O adds pages, Ctrl+S saves: the two things done most.
+	win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { w.pages.askFiles() })
+	win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { w.finish.askSave() })
+	return w
+}
+
+// build makes the views in the current language and shows them.
+func (w *Window) build() {
+	w.win.SetTitle(lang.X("window.title", "demat: scan, describe, send"))
+	if t, ok := w.app.Settings().Theme().(*Theme); ok && t.arabic != RightToLeft() {
+		w.app.Settings().SetTheme(NewTheme())
+	}
+	w.pages = newPagesView(w)
+	w.describe = newDescribeView(w)
+	w.finish = newFinishView(w)
+	w.settings = newSettingsView(w)
+	w.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(lang.X("tab.pages", "Pages"), theme.DocumentIcon(), w.pages.content),
+		container.NewTabItemWithIcon(lang.X("tab.describe", "Describe"), theme.DocumentCreateIcon(), w.describe.content),
+		container.NewTabItemWithIcon(lang.X("tab.finish", "Save and send"), theme.MailSendIcon(), w.finish.content),
 	)
-	v.langs = widget.NewEntry()
-	v.langs.SetText(strings.Join(ocr.DefaultLanguages, "+"))
-	v.add = widget.NewButton("Add pages…", v.askFile)
-	v.clear = widget.NewButton("Clear", func() { v.files = nil; v.list.Refresh(); v.refresh() })
-	v.run = widget.NewButton("Make searchable PDF…", v.askOutput)
-	v.run.Importance = widget.HighImportance
-	v.cancel = widget.NewButton("Cancel", v.Cancel)
-	v.progress = widget.NewProgressBarInfinite()
-	v.progress.Stop()
-	v.progress.Hide()
-	v.status = widget.NewLabel("Add page images (PNG, JPEG, TIFF, image-only PDF), or drop files and folders here.")
-	v.status.Wrapping = fyne.TextWrapWord
-
-	top := container.NewBorder(nil, nil, widget.NewLabel("OCR languages"), nil, v.langs)
-	buttons := container.NewHBox(v.add, v.clear)
-	bottom := container.NewVBox(v.progress, v.status, container.NewHBox(v.run, v.cancel))
-	win.SetContent(container.NewBorder(container.NewVBox(top, buttons), bottom, nil, nil, v.list))
-	win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { v.Drop(uris) })
-	v.refresh()
-	return v
-}
-
-// AddFiles appends page files to the list.
-func (v *View) AddFiles(paths ...string) {
-	v.files = append(v.files, paths...)
-	v.list.Refresh()
-	v.refresh()
-}
-
-// Drop adds files and folders dropped on the window, unless a job runs.
-func (v *View) Drop(uris []fyne.URI) {
-	v.mu.Lock()
-	busy := v.stop != nil
-	v.mu.Unlock()
-	if busy {
-		return
+	if w.svc.Outbox != nil {
+		w.outbox = newOutboxView(w)
+		w.tabs.Append(container.NewTabItemWithIcon(lang.X("tab.outbox", "Outbox"), theme.UploadIcon(), w.outbox.content))
 	}
-	var paths []string
-	for _, u := range uris {
-		if u.Scheme() == "file" {
-			paths = append(paths, u.Path())
+	w.tabs.Append(container.NewTabItemWithIcon(lang.X("tab.settings", "Settings"), theme.SettingsIcon(), w.settings.content))
+	w.tabs.OnSelected = func(*container.TabItem) { w.refresh() }
+	w.win.SetContent(w.tabs)
+	w.refresh()
+	if w.outbox != nil {
+		w.outbox.reload()
+	}
+}
+
+// Rebuild remakes the views, in the language now set; the document
+// (pages, description) stays. It refuses while a job runs, whose reports
+// would go to the views replaced.
+func (w *Window) Rebuild() bool {
+	if w.job != nil {
+		return false
+	}
+	w.describe.save()
+	sel := w.tabs.SelectedIndex()
+	w.build()
+	w.tabs.SelectIndex(sel)
+	return true
+}
+
+// Show selects the tab showing content.
+func (w *Window) show(content fyne.CanvasObject) {
+	for _, it := range w.tabs.Items {
+		if it.Content == content {
+			w.tabs.Select(it)
 		}
 	}
-	v.AddFiles(paths...)
 }
 
-func (v *View) refresh() {
-	v.mu.Lock()
-	busy := v.stop != nil
-	v.mu.Unlock()
-	setEnabled(v.run, !busy && len(v.files) > 0)
-	setEnabled(v.add, !busy)
-	setEnabled(v.clear, !busy && len(v.files) > 0)
-	setEnabled(v.cancel, busy)
+// refresh brings every view's buttons in line with the document and the
+// job.
+func (w *Window) refresh() {
+	w.pages.refresh()
+	w.finish.refresh()
 }
 
-func setEnabled(b *widget.Button, on bool) {
-	if on {
-		b.Enable()
-	} else {
-		b.Disable()
-	}
-}
+// busy says whether a job runs.
+func (w *Window) busy() bool { return w.job != nil }
 
-func (v *View) askFile() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		r.Close()
-		v.AddFiles(r.URI().Path())
-	}, v.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"}))
-	d.Show()
-}
-
-func (v *View) askOutput() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
-		}
-		path := w.URI().Path()
-		w.Close()
-		v.Start(path, true)
-	}, v.win)
-	d.SetFileName("document.pdf")
-	d.Show()
-}
-
-// Start makes the PDF at out from the listed files in the background.
-// force replaces an existing file (the save dialog already asked).
-func (v *View) Start(out string, force bool) {
-	langs, err := ocr.ParseLanguages(v.langs.Text)
-	if err != nil {
-		v.status.SetText(err.Error())
-		return
-	}
+// startJob registers a new job and returns its context and number;
+// endJob(n) ends it if it is still the current one.
+func (w *Window) startJob() (context.Context, int) {
 	ctx, cancel := context.WithCancel(context.Background())
-	v.mu.Lock()
-	v.stop = cancel
-	v.mu.Unlock()
-	v.refresh()
-	v.progress.Show()
-	v.progress.Start()
-	v.status.SetText("Reading pages…")
-	files := append([]string(nil), v.files...)
-	done := make(chan struct{})
-	v.done = done
-	go func() {
-		defer close(done)
-		res, err := v.process(ctx, files, out, pipeline.Options{
-			Languages: langs, Force: force, Logger: v.logger,
-			Progress: func(e pipeline.Event) {
-				if e.Stage == pipeline.StageWrite && e.Warning == "" {
-					fyne.Do(func() { v.status.SetText(fmt.Sprintf("Page %d done (%s)", e.Done, e.Text)) })
-				}
-			},
-		})
-		fyne.Do(func() { v.finish(res, err) })
-	}()
+	w.jobs++
+	w.job = cancel
+	w.refresh()
+	return ctx, w.jobs
 }
 
-func (v *View) finish(res *pipeline.Result, err error) {
-	v.mu.Lock()
-	if v.stop != nil {
-		v.stop()
+// endJob ends job n; it reports whether n was the current job.
+func (w *Window) endJob(n int) bool {
+	if n != w.jobs || w.job == nil {
+		return false
 	}
-	v.stop = nil
-	v.mu.Unlock()
-	v.progress.Stop()
-	v.progress.Hide()
-	switch {
-	case errors.Is(err, context.Canceled):
-		v.status.SetText("Cancelled. Nothing was written.")
-	case err != nil:
-		v.status.SetText("Failed: " + err.Error())
-	default:
-		v.status.SetText(fmt.Sprintf("Saved %s: %d pages, %d words.", res.Output, res.Pages, res.Words))
-	}
-	v.refresh()
+	w.job()
+	w.job = nil
+	w.refresh()
+	return true
 }
 
-// Cancel stops the running job; pages already read are dropped with the
-// unfinished output, the input files stay as they were.
-func (v *View) Cancel() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.stop != nil {
-		v.stop()
+// jobShown is called once a job's outcome is shown: a language chosen
+// meanwhile applies now.
+func (w *Window) jobShown() {
+	if w.relang && w.job == nil {
+		w.relang = false
+		w.Rebuild()
 	}
 }
 
-// Wait blocks until the last job started has finished and the window
-// shows its outcome.
-func (v *View) Wait() {
-	if v.done != nil {
-		<-v.done
+// Cancel stops the running job: an import keeps the pages read so far, a
+// build writes nothing.
+func (w *Window) Cancel() {
+	if w.job != nil {
+		w.job()
 	}
 }
 
-// Status is the text under the progress bar.
-func (v *View) Status() string { return v.status.Text }
+// DeliveryChanged is the outbox's Notify: it may be called from any
+// goroutine and must not block.
+func (w *Window) DeliveryChanged(outbox.Delivery) {
+	fyne.Do(func() {
+		if w.outbox != nil {
+			w.outbox.reload()
+		}
+	})
+}

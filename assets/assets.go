@@ -1,6 +1,6 @@
 package assets
 
-import _ "embed"
+import "embed"
 
 // GlyphlessFont is the TrueType font Tesseract's own PDF renderer uses for the
 // invisible text layer: one empty glyph, so any code point can be placed and
@@ -24,3 +24,12 @@ var NotoSans []byte
 //
 //go:embed fonts/NotoSansArabic-Regular.ttf
 var NotoSansArabic []byte
+
+// Translations holds the window's translations, one go-i18n JSON file per
+// language (en.json, fr.json, ar.json), loaded with
+// lang.AddTranslationsFS(Translations, "translations"). ar.json also
+// translates the words of Fyne's own dialogs, which Fyne ships no Arabic
+// for.
+//
+//go:embed translations
+var Translations embed.FS

@@ -1,0 +1,289 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/demat-app/demat/ocr"
+	"github.com/demat-app/demat/pdf"
+	"github.com/demat-app/demat/pipeline"
+	"github.com/demat-app/demat/scan"
+	"github.com/demat-app/demat/upload"
+)
+
+// finishView is the Save and send screen: it makes the searchable PDF
+// from the pages and the description, saves it or queues it for a
+// target, and shows the progress of each stage.
+type finishView struct {
+	w       *Window
+	content fyne.CanvasObject
+
+	summary   *widget.Label
+	save      *widget.Button
+	target    *widget.Select
+	send      *widget.Button
+	clear     *widget.Button
+	progress  *fyne.Container
+	readBar   *widget.ProgressBar
+	ocrBar    *widget.ProgressBar
+	readLabel *widget.Label
+	ocrLabel  *widget.Label
+	cancel    *widget.Button
+	status    *widget.Label
+}
+
+func newFinishView(w *Window) *finishView {
+	v := &finishView{w: w}
+	v.summary = widget.NewLabel("")
+	v.summary.TextStyle.Bold = true
+	v.save = widget.NewButtonWithIcon(lang.X("finish.save", "Save as PDF…"), theme.DocumentSaveIcon(), v.askSave)
+	v.target = widget.NewSelect(nil, nil)
+	v.target.PlaceHolder = lang.X("finish.choose_target", "(choose where to send it)")
+	if w.svc.Targets != nil {
+		v.target.Options = w.svc.Targets()
+		if len(v.target.Options) > 0 {
+			v.target.SetSelected(v.target.Options[0])
+		}
+	}
+	v.target.OnChanged = func(string) { v.refresh() }
+	v.send = widget.NewButtonWithIcon(lang.X("finish.send", "Send"), theme.MailSendIcon(), v.Send)
+	v.send.Importance = widget.HighImportance
+	v.clear = widget.NewButtonWithIcon(lang.X("finish.new", "New document"), theme.ContentClearIcon(), v.askClear)
+
+	v.readBar, v.ocrBar = widget.NewProgressBar(), widget.NewProgressBar()
+	v.readLabel = widget.NewLabel(lang.X("finish.stage_read", "Pages prepared"))
+	v.ocrLabel = widget.NewLabel(lang.X("finish.stage_ocr", "Pages recognised and written"))
+	v.cancel = widget.NewButtonWithIcon(lang.X("common.cancel", "Cancel"), theme.CancelIcon(), w.Cancel)
+	v.progress = container.NewVBox(v.readLabel, v.readBar, v.ocrLabel, v.ocrBar, container.NewHBox(v.cancel))
+	v.progress.Hide()
+	v.status = widget.NewLabel("")
+	v.status.Wrapping = fyne.TextWrapWord
+
+	saveBox := widget.NewCard(lang.X("finish.save_title", "Save"), lang.X("finish.save_help", "A searchable PDF on this computer."), container.NewHBox(v.save))
+	var sendBox fyne.CanvasObject = widget.NewLabel("")
+	if w.svc.Send != nil {
+		sendBox = widget.NewCard(lang.X("finish.send_title", "Send"),
+			lang.X("finish.send_help", "Through the outbox: it keeps trying until the document has arrived, even after a restart."),
+			container.NewBorder(nil, nil, nil, v.send, v.target))
+	}
+	v.content = container.NewVBox(v.summary, saveBox, sendBox, v.progress, v.status, container.NewHBox(v.clear))
+	return v
+}
+
+// refresh shows what can be done now.
+func (v *finishView) refresh() {
+	busy := v.w.busy()
+	n := len(v.w.doc.pages)
+	if n == 0 {
+		v.summary.SetText(lang.X("finish.no_pages", "No pages yet: add them in Pages."))
+	} else {
+		v.summary.SetText(lang.X("finish.pages", "{{.N}} page(s) in this document.", map[string]any{"N": n}))
+	}
+	setEnabled(v.save, !busy && n > 0)
+	setEnabled(v.send, !busy && n > 0 && v.target.Selected != "")
+	setEnabled(v.clear, !busy && n > 0)
+	if busy {
+		v.target.Disable()
+	} else {
+		v.target.Enable()
+	}
+}
+
+func (v *finishView) askSave() {
+	if v.w.busy() || len(v.w.doc.pages) == 0 {
+		return
+	}
+	if _, err := v.w.describe.Metadata(); err != nil {
+		v.status.SetText(err.Error())
+		v.w.show(v.w.describe.content)
+		return
+	}
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil || wc == nil {
+			return
+		}
+		path := wc.URI().Path()
+		wc.Close()
+		v.Save(path)
+	}, v.w.win)
+	d.SetFileName(fileName(v.w.doc.meta) + ".pdf")
+	d.Show()
+	d.Resize(dialogSize(v.w.win)) // after Show: a file dialog builds its content there
+}
+
+// fileName names the PDF after the document's title.
+func fileName(meta map[string]string) string {
+	if n := upload.Sanitise(meta["title"]); n != "" {
+		return n
+	}
+	return "document"
+}
+
+// Save makes the PDF at path, replacing a file there (the save dialog
+// asked).
+func (v *finishView) Save(path string) {
+	v.run(path, true, func(_ context.Context, res *pipeline.Result, _ pdf.Metadata) (outcome, error) {
+		return outcome{msg: lang.X("finish.saved", "Saved {{.Path}}: {{.Pages}} page(s), {{.Words}} words recognised.",
+			map[string]any{"Path": res.Output, "Pages": res.Pages, "Words": res.Words})}, nil
+	}, nil)
+}
+
+// Send makes the PDF in a temporary folder and queues it for the chosen
+// target; the outbox keeps its own copy.
+func (v *finishView) Send() {
+	target := v.target.Selected
+	if target == "" || v.w.svc.Send == nil {
+		return
+	}
+	dir, err := os.MkdirTemp("", "demat-send-")
+	if err != nil {
+		v.status.SetText(err.Error())
+		return
+	}
+	out := filepath.Join(dir, fileName(v.w.describe.values())+".pdf")
+	send := v.w.svc.Send
+	v.run(out, false, func(ctx context.Context, res *pipeline.Result, m pdf.Metadata) (outcome, error) {
+		d, err := send(ctx, target, res.Output, m.Map())
+		if err != nil {
+			return outcome{}, err
+		}
+		return outcome{msg: lang.X("finish.queued", "Queued for {{.Target}} as {{.Dest}}: the Outbox shows when it has arrived.",
+			map[string]any{"Target": d.Target, "Dest": d.Dest}), toOutbox: true}, nil
+	}, func() { os.RemoveAll(dir) })
+}
+
+// outcome is what a finished job says, and whether to show the outbox.
+type outcome struct {
+	msg      string
+	toOutbox bool
+}
+
+// run makes the PDF at out in the background, then calls after on the
+// same goroutine; its outcome is shown. cleanup, when set, runs at the
+// end whatever happened.
+func (v *finishView) run(out string, force bool, after func(context.Context, *pipeline.Result, pdf.Metadata) (outcome, error), cleanup func()) {
+	w := v.w
+	meta, err := w.describe.Metadata()
+	if err != nil || w.busy() || len(w.doc.pages) == 0 {
+		if cleanup != nil {
+			cleanup()
+		}
+		if err != nil {
+			v.status.SetText(err.Error())
+			w.show(w.describe.content)
+		}
+		return
+	}
+	langs := w.settings.ocrLanguages()
+	// The pages as they are now: the buttons that change them are off
+	// while the job runs, and turning happens on the job's goroutine.
+	pages := make([]page, len(w.doc.pages))
+	for i, p := range w.doc.pages {
+		pages[i] = *p
+	}
+	ctx, n := w.startJob()
+	total := float64(len(pages))
+	v.readBar.Max, v.ocrBar.Max = total, total
+	v.readBar.SetValue(0)
+	v.ocrBar.SetValue(0)
+	v.progress.Show()
+	v.status.SetText(lang.X("finish.working", "Making the searchable PDF…"))
+	logger := w.svc.Logger
+	build := w.svc.Build
+	go func() {
+		if cleanup != nil {
+			defer cleanup()
+		}
+		res, err := func() (outcome, error) {
+			sps := make([]scan.Page, len(pages))
+			for i := range pages {
+				sp, err := pages[i].captured()
+				if err != nil {
+					return outcome{}, err
+				}
+				sps[i] = sp
+			}
+			opt := pipeline.Options{Languages: langs, Force: force, Logger: logger, PDF: pdf.Options{Meta: meta},
+				Progress: func(e pipeline.Event) {
+					fyne.Do(func() {
+						if n != w.jobs {
+							return
+						}
+						switch e.Stage {
+						case pipeline.StageRead:
+							w.finish.readBar.SetValue(float64(e.Done))
+						case pipeline.StageWrite:
+							w.finish.ocrBar.SetValue(float64(e.Done))
+						}
+					})
+				}}
+			res, err := build(ctx, sps, out, opt)
+			if err != nil {
+				return outcome{}, err
+			}
+			return after(ctx, res, meta)
+		}()
+		fyne.Do(func() {
+			if !w.endJob(n) {
+				return
+			}
+			f := w.finish
+			f.progress.Hide()
+			switch {
+			case errors.Is(err, context.Canceled):
+				f.status.SetText(lang.X("finish.cancelled", "Stopped: nothing was written or sent. The pages are still here."))
+			case errors.Is(err, pipeline.ErrExists):
+				f.status.SetText(lang.X("finish.exists", "A file of that name is already there: choose another name."))
+			case err != nil:
+				logger.Warn("finish", "err", err)
+				f.status.SetText(lang.X("finish.failed", "It did not work: {{.Error}}", map[string]any{"Error": err.Error()}))
+			default:
+				f.status.SetText(res.msg)
+				if res.toOutbox && w.outbox != nil {
+					w.outbox.reload()
+					w.show(w.outbox.content)
+				}
+			}
+			w.jobShown()
+		})
+	}()
+}
+
+// askClear starts a new document once the person confirms.
+func (v *finishView) askClear() {
+	w := v.w
+	dialog.ShowConfirm(lang.X("finish.new", "New document"),
+		lang.X("finish.new_confirm", "Put these pages and this description aside and start a new document? Files already saved or sent are kept."),
+		func(ok bool) {
+			if ok {
+				w.Clear()
+			}
+		}, w.win)
+}
+
+// Clear starts a new, empty document.
+func (w *Window) Clear() {
+	if w.busy() {
+		return
+	}
+	w.doc = document{meta: map[string]string{"received": w.svc.Now().Format("2006-01-02")}}
+	w.Rebuild()
+	w.show(w.pages.content)
+}
+
+// ocrLanguagesOr gives the languages in s, or def when s names none.
+func ocrLanguagesOr(s string, def []string) []string {
+	if l, err := ocr.ParseLanguages(s); err == nil && len(l) > 0 {
+		return l
+	}
+	return def
+}

@@ -1,0 +1,341 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"image"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/disintegration/imaging"
+
+	"github.com/demat-app/demat/scan"
+)
+
+// document is what the window is making: pages in order and the
+// description. It belongs to the UI goroutine.
+type document struct {
+	pages []*page
+	// meta is the description by metadata key, as last saved from the
+	// form.
+	meta map[string]string
+}
+
+// page is one captured page and what the person did to it.
+type page struct {
+	scan scan.Page
+	// thumb is a small copy of the page, turned like it.
+	thumb image.Image
+	// turns counts quarter turns clockwise.
+	turns int
+}
+
+// thumbSize bounds thumbnails: enough to recognise a page, small enough
+// that hundreds stay cheap.
+const thumbSize = 240
+
+// captured is the page to give the pipeline: turned when it was turned.
+func (p *page) captured() (scan.Page, error) {
+	if p.turns%4 == 0 {
+		return p.scan, nil
+	}
+	sp := p.scan
+	px, err := sp.Pixels()
+	if err != nil {
+		return sp, err
+	}
+	var img image.Image
+	xdpi, ydpi := sp.XDPI, sp.YDPI
+	switch p.turns % 4 {
+	case 1:
+		img, xdpi, ydpi = imaging.Rotate270(px), ydpi, xdpi
+	case 2:
+		img = imaging.Rotate180(px)
+	case 3:
+		img, xdpi, ydpi = imaging.Rotate90(px), ydpi, xdpi
+	}
+	out := scan.NewPage(img, xdpi, ydpi, sp.Source)
+	out.GuessedDPI, out.Warnings = sp.GuessedDPI, sp.Warnings
+	return out, nil
+}
+
+// pagesView is the Pages screen: importing page images, and the pages as
+// thumbnails to turn, move and remove.
+type pagesView struct {
+	w       *Window
+	content fyne.CanvasObject
+
+	grid     *widget.GridWrap
+	selected int // index of the selected page, -1 for none
+	empty    *widget.Label
+
+	add, addFolder         *widget.Button
+	rotate, earlier, later *widget.Button
+	remove, cancel         *widget.Button
+	progress               *widget.ProgressBarInfinite
+	status                 *widget.Label
+}
+
+func newPagesView(w *Window) *pagesView {
+	v := &pagesView{w: w, selected: -1}
+	v.grid = widget.NewGridWrap(
+		func() int { return len(w.doc.pages) },
+		func() fyne.CanvasObject { return newThumb() },
+		func(i widget.GridWrapItemID, o fyne.CanvasObject) { o.(*thumb).set(w.doc.pages[i], i+1) },
+	)
+	v.grid.OnSelected = func(i widget.GridWrapItemID) { v.selected = i; v.refresh() }
+	v.grid.OnUnselected = func(widget.GridWrapItemID) { v.selected = -1; v.refresh() }
+	v.empty = widget.NewLabel(lang.X("pages.empty", "Add page images (PNG, JPEG, TIFF, image-only PDF) with the buttons above, or drop files and folders on the window."))
+	v.empty.Wrapping = fyne.TextWrapWord
+	v.empty.Alignment = fyne.TextAlignCenter
+
+	v.add = widget.NewButtonWithIcon(lang.X("pages.add", "Add files…"), theme.ContentAddIcon(), v.askFiles)
+	v.add.Importance = widget.HighImportance
+	v.addFolder = widget.NewButtonWithIcon(lang.X("pages.add_folder", "Add a folder…"), theme.FolderOpenIcon(), v.askFolder)
+	v.rotate = widget.NewButtonWithIcon(lang.X("pages.rotate", "Turn"), theme.ViewRefreshIcon(), v.Rotate)
+	v.earlier = widget.NewButtonWithIcon(lang.X("pages.earlier", "Earlier"), theme.NavigateBackIcon(), func() { v.Move(-1) })
+	v.later = widget.NewButtonWithIcon(lang.X("pages.later", "Later"), theme.NavigateNextIcon(), func() { v.Move(1) })
+	v.remove = widget.NewButtonWithIcon(lang.X("pages.remove", "Remove"), theme.DeleteIcon(), v.Remove)
+	v.cancel = widget.NewButtonWithIcon(lang.X("common.cancel", "Cancel"), theme.CancelIcon(), w.Cancel)
+	v.progress = widget.NewProgressBarInfinite()
+	v.progress.Stop()
+	v.progress.Hide()
+	v.status = widget.NewLabel("")
+	v.status.Wrapping = fyne.TextWrapWord
+
+	top := container.NewHBox(v.add, v.addFolder, widget.NewSeparator(), v.rotate, v.earlier, v.later, v.remove)
+	if RightToLeft() {
+		// Fyne lays out left to right only. An Arabic reader starts at
+		// the right, so the toolbar starts there; the grid still puts
+		// page 1 on the left, so Earlier keeps its left arrow.
+		top = container.NewHBox(layout.NewSpacer(), v.remove, v.later, v.earlier, v.rotate, widget.NewSeparator(), v.addFolder, v.add)
+	}
+	bottom := container.NewBorder(nil, nil, nil, v.cancel, container.NewVBox(v.progress, v.status))
+	v.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(v.grid, container.NewCenter(v.empty)))
+	return v
+}
+
+// refresh shows what can be done now.
+func (v *pagesView) refresh() {
+	busy := v.w.busy()
+	n := len(v.w.doc.pages)
+	if v.selected >= n {
+		v.selected = -1
+	}
+	sel := v.selected >= 0 && !busy
+	setEnabled(v.add, !busy)
+	setEnabled(v.addFolder, !busy)
+	setEnabled(v.rotate, sel)
+	setEnabled(v.remove, sel)
+	setEnabled(v.earlier, sel && v.selected > 0)
+	setEnabled(v.later, sel && v.selected < n-1)
+	if busy {
+		v.cancel.Show()
+	} else {
+		v.cancel.Hide()
+	}
+	if n == 0 {
+		v.empty.Show()
+	} else {
+		v.empty.Hide()
+	}
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+// pageFilter is what the import dialog shows.
+var pageFilter = storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"})
+
+func (v *pagesView) askFiles() {
+	if v.w.busy() {
+		return
+	}
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		r.Close()
+		v.Import(r.URI().Path())
+	}, v.w.win)
+	d.SetFilter(pageFilter)
+	d.Show()
+	d.Resize(dialogSize(v.w.win)) // after Show: a file dialog builds its content there
+}
+
+func (v *pagesView) askFolder() {
+	if v.w.busy() {
+		return
+	}
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err != nil || u == nil {
+			return
+		}
+		v.Import(u.Path())
+	}, v.w.win)
+	d.Show()
+	d.Resize(dialogSize(v.w.win)) // after Show: a file dialog builds its content there
+}
+
+// dialogSize is the size of the file dialogs: most of the window, as
+// Fyne's default leaves four file names to a row.
+func dialogSize(win fyne.Window) fyne.Size {
+	s := win.Canvas().Size()
+	return fyne.NewSize(max(600, s.Width*0.85), max(420, s.Height*0.85))
+}
+
+// Drop imports the files and folders dropped on the window, unless a job
+// runs.
+func (v *pagesView) Drop(uris []fyne.URI) {
+	var paths []string
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			paths = append(paths, u.Path())
+		}
+	}
+	if len(paths) > 0 {
+		v.Import(paths...)
+	}
+}
+
+// Import reads the pages of files and folders in the background; each
+// appears as soon as it is read. Cancel keeps the pages read so far.
+func (v *pagesView) Import(paths ...string) {
+	w := v.w
+	if w.busy() {
+		return
+	}
+	ctx, n := w.startJob()
+	v.progress.Show()
+	v.progress.Start()
+	v.status.SetText(lang.X("pages.reading", "Reading pages…"))
+	read := 0
+	go func() {
+		err := w.svc.Read(ctx, paths, func(sp scan.Page) error {
+			p, err := newPage(sp)
+			if err != nil {
+				return err
+			}
+			fyne.Do(func() {
+				if n != w.jobs {
+					return
+				}
+				read++
+				w.doc.pages = append(w.doc.pages, p)
+				w.pages.grid.Refresh()
+				w.pages.status.SetText(lang.X("pages.read", "{{.N}} page(s) read…", map[string]any{"N": read}))
+				w.refresh()
+			})
+			return nil
+		})
+		fyne.Do(func() {
+			if !w.endJob(n) {
+				return
+			}
+			p := w.pages
+			p.progress.Stop()
+			p.progress.Hide()
+			switch {
+			case errors.Is(err, context.Canceled):
+				p.status.SetText(lang.X("pages.import_cancelled", "Stopped: the pages read before are kept."))
+			case err != nil:
+				w.svc.Logger.Warn("import", "err", err)
+				p.status.SetText(lang.X("pages.import_failed", "Some files could not be read: {{.Error}}", map[string]any{"Error": err.Error()}))
+			default:
+				p.status.SetText(lang.X("pages.count", "{{.N}} page(s). Select one to turn, move or remove it.", map[string]any{"N": len(w.doc.pages)}))
+			}
+			w.jobShown()
+		})
+	}()
+}
+
+// newPage makes the thumbnail of a page just read, on the reading
+// goroutine, then lets the pixels go: the pipeline decodes the page again
+// from its file when it needs them.
+func newPage(sp scan.Page) (*page, error) {
+	px, err := sp.Pixels()
+	if err != nil {
+		return nil, err
+	}
+	p := &page{scan: sp, thumb: imaging.Fit(px, thumbSize, thumbSize, imaging.Box)}
+	if p.scan.Decode != nil {
+		p.scan.Image = nil
+	}
+	return p, nil
+}
+
+// Rotate turns the selected page a quarter turn clockwise.
+func (v *pagesView) Rotate() {
+	if v.selected < 0 || v.w.busy() {
+		return
+	}
+	p := v.w.doc.pages[v.selected]
+	p.turns = (p.turns + 1) % 4
+	p.thumb = imaging.Rotate270(p.thumb)
+	v.grid.RefreshItem(v.selected)
+}
+
+// Move moves the selected page by delta places.
+func (v *pagesView) Move(delta int) {
+	i, j := v.selected, v.selected+delta
+	pages := v.w.doc.pages
+	if i < 0 || j < 0 || j >= len(pages) || v.w.busy() {
+		return
+	}
+	pages[i], pages[j] = pages[j], pages[i]
+	v.grid.Refresh()
+	v.grid.Select(j)
+}
+
+// Remove takes the selected page out of the document (its file stays).
+func (v *pagesView) Remove() {
+	i := v.selected
+	if i < 0 || v.w.busy() {
+		return
+	}
+	v.w.doc.pages = append(v.w.doc.pages[:i], v.w.doc.pages[i+1:]...)
+	v.grid.UnselectAll()
+	v.selected = -1
+	v.grid.Refresh()
+	v.w.refresh()
+}
+
+// thumb is one page in the grid: its picture and its number.
+type thumb struct {
+	widget.BaseWidget
+	img   *canvas.Image
+	label *widget.Label
+}
+
+func newThumb() *thumb {
+	t := &thumb{img: canvas.NewImageFromImage(nil), label: widget.NewLabel("")}
+	t.img.FillMode = canvas.ImageFillContain
+	t.img.ScaleMode = canvas.ImageScaleSmooth
+	t.img.SetMinSize(fyne.NewSize(120, 160))
+	t.label.Alignment = fyne.TextAlignCenter
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+func (t *thumb) set(p *page, n int) {
+	t.img.Image = p.thumb
+	t.img.Refresh()
+	t.label.SetText(lang.X("pages.number", "Page {{.N}}", map[string]any{"N": n}))
+}
+
+// CreateRenderer lays the picture above its number.
+func (t *thumb) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewBorder(nil, t.label, nil, nil, t.img))
+}

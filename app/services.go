@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/demat-app/demat/ocr"
+	"github.com/demat-app/demat/pipeline"
+	"github.com/demat-app/demat/scan"
+	"github.com/demat-app/demat/scan/file"
+	"github.com/demat-app/demat/upload/outbox"
+)
+
+// Services are what the window asks of the rest of demat. The program's
+// wiring (gui.go) builds them from the configuration; tests build them
+// over temporary folders. Every func may be called from any goroutine and
+// may block: the window calls them off the UI goroutine.
+type Services struct {
+	// Read delivers the pages of files and folders in order, as
+	// scan.Source.Scan does: the good pages, then the error.
+	Read func(ctx context.Context, paths []string, emit func(scan.Page) error) error
+	// Build makes the searchable PDF at out from pages, in their order.
+	Build func(ctx context.Context, pages []scan.Page, out string, opt pipeline.Options) (*pipeline.Result, error)
+	// Targets lists the names of the targets documents can be sent to,
+	// the default first. Nil: sending is not offered.
+	Targets func() []string
+	// Send queues the PDF at path for target, with the document's
+	// metadata; path may be removed once it returns.
+	Send func(ctx context.Context, target, path string, meta map[string]string) (outbox.Delivery, error)
+	// Outbox shows the deliveries; nil hides the Outbox tab.
+	Outbox Outbox
+	// Languages are the OCR languages when the settings name none.
+	Languages []string
+	// Now is the clock forms are prefilled from.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Outbox is the part of *outbox.Outbox the window uses.
+type Outbox interface {
+	// List gives the deliveries, newest first.
+	List(ctx context.Context, states ...outbox.State) ([]outbox.Delivery, error)
+	// Retry makes a failed or waiting delivery due now.
+	Retry(ctx context.Context, id int64) error
+}
+
+var _ Outbox = (*outbox.Outbox)(nil)
+
+func (s *Services) applyDefaults() {
+	if s.Read == nil {
+		// Importing files is the capture that works with no scanner and
+		// no configuration.
+		s.Read = func(ctx context.Context, paths []string, emit func(scan.Page) error) error {
+			files, err := file.Expand(paths)
+			if err != nil {
+				return err
+			}
+			return file.Read(ctx, files, file.Options{}, emit)
+		}
+	}
+	if s.Build == nil {
+		// The pages as the window holds them (reordered, rotated) go
+		// through the same pipeline as a scan job.
+		s.Build = BuildPages
+	}
+	if len(s.Languages) == 0 {
+		// What the CLI reads by default: the two languages of the desks
+		// demat is made for.
+		s.Languages = ocr.DefaultLanguages
+	}
+	if s.Now == nil {
+		// The date a document is described on is today's.
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		// The window reports to the person; logging is optional.
+		s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// BuildPages makes the searchable PDF at out from pages with
+// pipeline.Scan, as if a scanner delivered them in this order.
+func BuildPages(ctx context.Context, pages []scan.Page, out string, opt pipeline.Options) (*pipeline.Result, error) {
+	return pipeline.Scan(ctx, replay(pages), scan.Device{ID: "app:pages", Name: "pages", Driver: "app"}, scan.Options{}, out, opt)
+}
+
+// replay is a scan.Source that delivers pages already captured.
+type replay []scan.Page
+
+var _ scan.Source = replay(nil)
+
+// Devices lists none: replay is never discovered.
+func (r replay) Devices(context.Context) ([]scan.Device, error) { return nil, nil }
+
+// Caps says replay is a feeder holding the pages.
+func (r replay) Caps(context.Context, scan.Device) (scan.Caps, error) {
+	return scan.Caps{Inputs: []scan.InputCaps{{Input: scan.Feeder}}}, nil
+}
+
+// Scan emits every page in order.
+func (r replay) Scan(ctx context.Context, _ scan.Device, _ scan.Options, emit func(scan.Page) error) error {
+	for _, p := range r {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := emit(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
