@@ -33,6 +33,7 @@ type docFlags struct {
 	keepColor                 bool
 	sign                      signFlags
 	send                      string
+	register                  string
 	alto, hocr                string
 	jpegQuality               int
 	colorDPI                  float64

@@ -234,6 +234,12 @@ func runOutboxTo(cmd *cobra.Command, logger *slog.Logger, w io.Writer, ids []int
 		defer cancel()
 	}
 	err = ob.Run(ctx, outbox.RunOptions{Targets: newTargetSet(cfg), IDs: ids, Mode: mode, Notify: rep.notify})
+	if r, rerr := openRegister(cmd.Context(), logger); rerr == nil {
+		recordDeliveries(cmd.Context(), logger, ob, r)
+		r.Close()
+	} else {
+		logger.Warn("could not record the deliveries in the audit trail", "err", rerr)
+	}
 	timedOut := errors.Is(err, context.DeadlineExceeded) && cmd.Context().Err() == nil
 	if err != nil && !timedOut {
 		if errors.Is(err, context.Canceled) {

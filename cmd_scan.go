@@ -91,8 +91,17 @@ happened after which page and what to do, and exits with status 3.`,
 			if err != nil {
 				return err
 			}
+			reg, err := d.registration(cmd, logger, opt)
+			if err != nil {
+				return err
+			}
 			res, err := d.produce(cmd, logger, opt, func(out string, opt pipeline.Options) (*pipeline.Result, error) {
-				return pipeline.Scan(cmd.Context(), src, dev, sopt, out, opt)
+				if err := reg.reserve(cmd.Context(), &opt, dev.ID); err != nil {
+					return nil, err
+				}
+				res, err := pipeline.Scan(cmd.Context(), src, dev, sopt, out, opt)
+				reg.captured(cmd.Context(), out, res, dev.ID)
+				return res, err
 			})
 			var se *pipeline.SourceError
 			switch {
@@ -100,14 +109,25 @@ happened after which page and what to do, and exits with status 3.`,
 				if err := d.report(cmd, res, nil); err != nil {
 					return err
 				}
+				if err := reg.complete(cmd, res); err != nil {
+					return err
+				}
 				return d.deliver(cmd, logger, res.Output)
 			case errors.As(err, &se) && res != nil:
+				// The pages scanned before the stop are a document: it is
+				// registered as it is.
 				if rerr := d.report(cmd, res, err); rerr != nil {
+					return rerr
+				}
+				if rerr := reg.complete(cmd, res); rerr != nil {
 					return rerr
 				}
 				logger.Debug("scan stopped", "device", dev.ID, "page", se.Pages, "err", se.Err)
 				return exitError{exitDevice, fmt.Errorf("the scanner stopped after page %d: %s; the %s before are in %s",
 					se.Pages, plain(se.Err), count(se.Pages, "page"), res.Output)}
+			}
+			reg.abandon(cmd.Context(), err)
+			switch {
 			case scan.AsDeviceError(err) != nil:
 				logger.Debug("scan failed", "device", dev.ID, "err", err)
 				return exitError{exitDevice, fmt.Errorf("%s: %s; nothing was written", dev.Name, plain(err))}
@@ -124,6 +144,7 @@ happened after which page and what to do, and exits with status 3.`,
 	f.StringArrayVar(&devOptions, "option", nil, "device-specific option `NAME=VALUE`, as scanimage takes them (repeatable)")
 	cfg.addFlags(f)
 	d.add(f, "override the resolution the pages are declared at (default: the scan resolution)")
+	d.addRegister(f)
 	d.sign.add(f, "sign", "sign the PDF with this certificate: a name from the configuration, a PKCS#12 `file` or a pkcs11: URI (see demat sign)")
 	return cmd
 }

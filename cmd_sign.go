@@ -86,10 +86,11 @@ func (s *signFlags) appearance() (*sign.Appearance, error) {
 
 // signer is a loaded key and the options to sign with.
 type signer struct {
-	key  *keys.Key
-	opt  sign.Options
-	desc string // the certificate, for messages
-	cert string // --cert as given, for the command a message suggests
+	key    *keys.Key
+	opt    sign.Options
+	desc   string // the certificate, for messages
+	cert   string // --cert as given, for the command a message suggests
+	logger *slog.Logger
 }
 
 func (s *signer) close() {
@@ -152,7 +153,7 @@ func (s *signFlags) load(cmd *cobra.Command, logger *slog.Logger) (*signer, erro
 	if err != nil {
 		return nil, err
 	}
-	out := &signer{key: key, desc: key.Label, cert: s.cert, opt: sign.Options{
+	out := &signer{key: key, desc: key.Label, cert: s.cert, logger: logger, opt: sign.Options{
 		Reason: s.reason, Location: s.location, Contact: s.contact, Name: s.name, Certify: s.certify, Appearance: app,
 	}}
 	tsa := cfg.TSA
@@ -250,7 +251,11 @@ func (s *signer) signFile(ctx context.Context, in, out string, force bool) error
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), out)
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return err
+	}
+	auditSigned(ctx, s.logger, in, out, s.key.Certificate.Subject.CommonName)
+	return nil
 }
 
 // signOrKeep signs unsigned, a PDF just made beside out, into out and

@@ -31,6 +31,8 @@ type Config struct {
 	// DefaultTarget is the target used when none is named; empty for the
 	// only one configured, else the documents folder (folder.DefaultRoot).
 	DefaultTarget string `toml:"default_target"`
+	// Register is how registration numbers are written.
+	Register Register `toml:"register"`
 	// path is where the configuration was read from.
 	path string
 }
