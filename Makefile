@@ -38,6 +38,8 @@ test: deps
 
 bench: deps-bench build
 	DEMAT_CORPUS=$(abspath $(CORPUS)) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./ocr ./pdf ./scan/... ./pipeline
+	# Start-up: from exec to the window mapped on Xvfb (goal: under 1.5 s).
+	$(GO) test -run '^$$' -bench StartToWindow -benchtime 5x -count=1 .
 	$(GO) run ./bench/compare -demat $(BIN) -corpus $(CORPUS)
 
 lint: deps

@@ -27,7 +27,10 @@ func TestMain(m *testing.M) {
 		return
 	}
 	if os.Getenv("DEMAT_RUN_MAIN") == "1" {
-		os.Args = append([]string{"demat"}, strings.Split(os.Getenv("DEMAT_ARGS"), "\x1f")...)
+		os.Args = []string{"demat"}
+		if a := os.Getenv("DEMAT_ARGS"); a != "" {
+			os.Args = append(os.Args, strings.Split(a, "\x1f")...)
+		}
 		main()
 		return
 	}

@@ -29,6 +29,8 @@ test=(
   apache2 openssh-server
   # an independent QR decoder, to read back signature blocks
   zbar-tools
+  # the window under a virtual X server (software OpenGL), and its screenshots
+  xvfb x11-utils imagemagick libgl1-mesa-dri
 )
 bench=(
   ocrmypdf time

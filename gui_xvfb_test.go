@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/demat-app/demat/internal/testenv"
+)
+
+// xserver starts a private Xvfb and gives its DISPLAY; it stops with the
+// test.
+func xserver(tb testing.TB) string {
+	tb.Helper()
+	testenv.Require(tb, "Xvfb", "xwininfo", "import")
+	r, w, err := os.Pipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// -displayfd: Xvfb picks a free display and writes its number.
+	x := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	x.ExtraFiles = []*os.File{w}
+	if err := x.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	w.Close()
+	tb.Cleanup(func() {
+		x.Process.Kill()
+		x.Wait()
+	})
+	line, err := bufio.NewReader(r).ReadString('\n')
+	r.Close()
+	if err != nil {
+		tb.Fatalf("Xvfb did not start: %v", err)
+	}
+	return ":" + strings.TrimSpace(line)
+}
+
+// startWindow runs the demat window (this test binary as demat) on
+// display, in a throwaway home, and returns once the window is mapped,
+// with the time it took and the running process.
+func startWindow(tb testing.TB, display string) (time.Duration, *exec.Cmd, *bytes.Buffer) {
+	tb.Helper()
+	home := tb.TempDir()
+	os.MkdirAll(filepath.Join(home, ".cache"), 0o700) // Fyne's cache goes there
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "DEMAT_RUN_MAIN=1", "DEMAT_ARGS=", "DISPLAY="+display,
+		"HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_DATA_HOME="+filepath.Join(home, ".local/share"),
+		"DEMAT_CONFIG="+filepath.Join(home, "config.toml"), "DEMAT_DATA="+filepath.Join(home, "data"),
+		"LANGUAGE=fr", "WAYLAND_DISPLAY=")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	for {
+		tree, _ := exec.Command("xwininfo", "-display", display, "-root", "-tree").Output()
+		if bytes.Contains(tree, []byte(`"demat`)) {
+			return time.Since(start), cmd, &out
+		}
+		if time.Since(start) > time.Minute {
+			tb.Fatalf("no demat window within a minute:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestWindowUnderXvfb starts the real window (GL on Mesa's software
+// renderer), takes a screenshot, and quits it with SIGTERM: a broken GL
+// or X build, or a crash at start-up, fails here.
+func TestWindowUnderXvfb(t *testing.T) {
+	display := xserver(t)
+	took, cmd, out := startWindow(t, display)
+	t.Logf("window mapped after %v", took.Round(time.Millisecond))
+	// Let it draw, then look.
+	var img image.Image
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		time.Sleep(500 * time.Millisecond)
+		shot, err := exec.Command("import", "-display", display, "-window", "root", "png:-").Output()
+		if err == nil {
+			img, err = png.Decode(bytes.NewReader(shot))
+		}
+		if err == nil && colours(img) > 8 {
+			p := filepath.Join(t.TempDir(), "window.png")
+			os.WriteFile(p, shot, 0o644)
+			t.Logf("screenshot: %s (%d colours)", p, colours(img))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window drew nothing within 30 s (screenshot: %v)\n%s", err, out.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the window ended with %v after SIGTERM:\n%s", err, out.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the window did not quit on SIGTERM:\n%s", out.String())
+	}
+}
+
+// colours counts distinct colours in a sample of the image: a blank or
+// black screen has one or two.
+func colours(img image.Image) int {
+	seen := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 7 {
+		for x := b.Min.X; x < b.Max.X; x += 7 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+		}
+	}
+	return len(seen)
+}
+
+// BenchmarkStartToWindow is the time from starting demat to its window
+// being mapped on an X server (Xvfb, Mesa's software GL): the goal is
+// under 1.5 s.
+func BenchmarkStartToWindow(b *testing.B) {
+	display := xserver(b)
+	var total time.Duration
+	for range b.N {
+		took, cmd, _ := startWindow(b, display)
+		total += took
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/start")
+}
