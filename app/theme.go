@@ -28,8 +28,10 @@ type Theme struct {
 	arabic bool
 }
 
-// NewTheme returns the theme for the current language.
-func NewTheme() *Theme { return &Theme{Theme: theme.DefaultTheme(), arabic: RightToLeft()} }
+// NewTheme returns the theme for a left-to-right window; the window
+// switches it when its language is Arabic (translations are not loaded
+// yet when the app is made, so the language cannot be asked here).
+func NewTheme() *Theme { return &Theme{Theme: theme.DefaultTheme()} }
 
 // Font returns Noto Sans Arabic for text in an Arabic window, and Fyne's
 // own fonts otherwise and for monospace and symbols, which Arabic text
