@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/boombuler/barcode/qr"
+	"github.com/demat-app/demat/internal/typeset"
 )
 
 // QR is what a signature block's QR code says: the SHA-256 and the length
@@ -102,22 +102,12 @@ func escapeQR(s string) string {
 	return b.String()
 }
 
-// qrModules encodes text as a QR code (error correction M: 15 % of the
-// code may be smudged or folded away) and gives its modules, true for
-// dark, row by row from the top.
+// qrModules encodes text as a QR code and gives its modules, true for
+// dark, row by row from the top (see typeset.QR).
 func qrModules(text string) ([][]bool, error) {
-	code, err := qr.Encode(text, qr.M, qr.Auto)
+	m, err := typeset.QR(text)
 	if err != nil {
-		return nil, fmt.Errorf("sign: signature block: QR code: %w", err)
+		return nil, fmt.Errorf("sign: signature block: %w", err)
 	}
-	b := code.Bounds()
-	out := make([][]bool, b.Dy())
-	for y := range out {
-		out[y] = make([]bool, b.Dx())
-		for x := range out[y] {
-			r, _, _, _ := code.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			out[y][x] = r < 0x8000
-		}
-	}
-	return out, nil
+	return m, nil
 }

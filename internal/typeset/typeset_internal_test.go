@@ -1,4 +1,4 @@
-package sign
+package typeset
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 )
 
 // TestVisualRuns checks the order lines are drawn in, left to right, for
-// the mixes a signature block meets: Arabic names and places, numbers
+// the mixes a signature block or a receipt meets: Arabic names and places, numbers
 // inside Arabic text, Arabic inside French.
 func TestVisualRuns(t *testing.T) {
 	for _, tt := range []struct {
@@ -46,8 +46,8 @@ func TestClean(t *testing.T) {
 		"a\x00b\u200fc":             "abc",
 		"می\u200cخواهم":             "می\u200cخواهم",
 	} {
-		if got := clean(in); got != want {
-			t.Errorf("clean(%q) = %q, want %q", in, got, want)
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
