@@ -34,9 +34,13 @@ type docFlags struct {
 	sign                      signFlags
 	send                      string
 	register                  string
-	alto, hocr                string
-	jpegQuality               int
-	colorDPI                  float64
+	// receipt is --receipt: the depositor's receipt's file, written
+	// as receiptFlags say.
+	receipt      string
+	receiptFlags receiptFlags
+	alto, hocr   string
+	jpegQuality  int
+	colorDPI     float64
 }
 
 // cleanSteps are the cleanup steps --clean can name.

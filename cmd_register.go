@@ -18,6 +18,7 @@ import (
 
 	"github.com/demat-app/demat/internal/audit"
 	"github.com/demat-app/demat/internal/config"
+	"github.com/demat-app/demat/internal/receipt"
 	"github.com/demat-app/demat/internal/register"
 	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/pipeline"
@@ -67,11 +68,16 @@ type registration struct {
 	e      register.Entry
 	d      *docFlags
 	logger *slog.Logger
+	// desk signs the depositor's receipt (--receipt), as receiptOpt says.
+	desk       *signer
+	receiptOpt receipt.Options
 }
 
 // addRegister adds --register to a command that makes a document.
 func (d *docFlags) addRegister(f *pflag.FlagSet) {
 	f.StringVar(&d.register, "register", "", "register the document in this `register`: incoming, outgoing or internal; its number goes into the PDF's metadata (registration_number, with direction and received) and is printed (see demat register)")
+	f.StringVar(&d.receipt, "receipt", "", "with --register, also write the depositor's receipt to this PDF `file`, its QR code signed with the --sign certificate, else the configuration's [register] certificate (see demat register receipt)")
+	d.receiptFlags.add(f, "receipt-")
 }
 
 // registration reads --register, checking it against the metadata
@@ -80,6 +86,9 @@ func (d *docFlags) addRegister(f *pflag.FlagSet) {
 // number.
 func (d *docFlags) registration(cmd *cobra.Command, logger *slog.Logger, opt pipeline.Options) (*registration, error) {
 	if d.register == "" {
+		if d.receipt != "" {
+			return nil, usageError{errors.New("--receipt needs --register: only a registered item has a receipt")}
+		}
 		return nil, nil
 	}
 	k, err := register.ParseKind(d.register)
@@ -97,11 +106,28 @@ func (d *docFlags) registration(cmd *cobra.Command, logger *slog.Logger, opt pip
 	if err != nil {
 		return nil, err
 	}
-	r, err := openRegister(cmd.Context(), logger)
-	if err != nil {
+	g := &registration{e: register.Entry{Kind: k, File: out}, d: d, logger: logger}
+	if d.receipt != "" {
+		if g.receiptOpt, err = d.receiptFlags.check("receipt-"); err != nil {
+			return nil, err
+		}
+		if !d.force {
+			if _, err := os.Lstat(d.receipt); err == nil {
+				return nil, fmt.Errorf("%s: already exists: choose another name, or use --force to replace it", d.receipt)
+			}
+		}
+		// The key is loaded before a number is taken: a wrong PIN costs
+		// no number.
+		d.receiptFlags.sign.cert, d.receiptFlags.sign.credential = d.sign.cert, d.sign.credential
+		if g.desk, err = d.receiptFlags.loadDesk(cmd, logger); err != nil {
+			return nil, err
+		}
+	}
+	if g.r, err = openRegister(cmd.Context(), logger); err != nil {
+		g.desk.close()
 		return nil, err
 	}
-	return &registration{r: r, e: register.Entry{Kind: k, File: out}, d: d, logger: logger}, nil
+	return g, nil
 }
 
 // reserve takes a number for the document about to be made, before it
@@ -162,6 +188,7 @@ func (g *registration) complete(cmd *cobra.Command, res *pipeline.Result) error 
 		return nil
 	}
 	defer g.r.Close()
+	defer g.desk.close()
 	// Even when interrupted now, the document is there: record it.
 	ctx := context.WithoutCancel(cmd.Context())
 	sum, _, err := register.HashFile(res.Output)
@@ -172,6 +199,12 @@ func (g *registration) complete(cmd *cobra.Command, res *pipeline.Result) error 
 	if err != nil {
 		return err
 	}
+	g.e = e
+	if g.desk != nil {
+		if err := writeReceipt(g.desk, e, g.d.receipt, g.d.force, g.receiptOpt); err != nil {
+			return fmt.Errorf("%s is registered as %s, but its receipt was not written (demat register receipt %s writes it): %w", res.Output, e.Number, e.Number, err)
+		}
+	}
 	w := cmd.OutOrStdout()
 	if g.d.asJSON {
 		return json.NewEncoder(w).Encode(struct {
@@ -180,6 +213,9 @@ func (g *registration) complete(cmd *cobra.Command, res *pipeline.Result) error 
 		}{"registered", e})
 	}
 	fmt.Fprintf(w, "%s: registered as %s (%s)\n", res.Output, e.Number, e.Kind)
+	if g.desk != nil {
+		fmt.Fprintf(w, "%s: receipt of %s\n", g.d.receipt, e.Number)
+	}
 	return nil
 }
 
@@ -190,6 +226,7 @@ func (g *registration) abandon(ctx context.Context, cause error) {
 		return
 	}
 	defer g.r.Close()
+	defer g.desk.close()
 	if g.e.Number == "" {
 		return // it failed before a number was taken
 	}
@@ -363,7 +400,7 @@ Without a subcommand, lists the entries.`,
 	listCmd := &cobra.Command{Use: "list", Short: "List the entries in the order they were registered", Args: usageArgs(cobra.NoArgs), RunE: list}
 	listCmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	rf.add(listCmd.Flags())
-	cmd.AddCommand(listCmd, newRegisterShowCmd(logger), newRegisterAddCmd(logger), newRegisterVoidCmd(logger), newRegisterExportCmd(logger))
+	cmd.AddCommand(listCmd, newRegisterShowCmd(logger), newRegisterAddCmd(logger), newRegisterVoidCmd(logger), newRegisterExportCmd(logger), newRegisterReceiptCmd(logger))
 	return cmd
 }
 

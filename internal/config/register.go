@@ -6,6 +6,8 @@ package config
 //
 //	[register]
 //	format = "AJR/{year}/{code}/{seq:6}"
+//	service = "Bureau d'ordre — Direction X"
+//	certificate = "desk"
 //	[register.codes]
 //	incoming = "A"
 //	outgoing = "D"
@@ -19,6 +21,13 @@ type Register struct {
 	// Codes are the registers' codes for {code}; empty ones default to
 	// A (arrivée), D (départ) and I (interne).
 	Codes RegisterCodes `toml:"codes"`
+	// Service names the desk on its depositors' receipts and arrival
+	// stamps ("Bureau d'ordre — Direction X"); empty prints none.
+	Service string `toml:"service"`
+	// Certificate signs the depositors' receipts: a name from
+	// [certificates], a PKCS#12 file or a pkcs11: URI, as --cert takes
+	// them. Empty: the one --sign gives, else --cert must be given.
+	Certificate string `toml:"certificate"`
 }
 
 // RegisterCodes are the registers' short codes.
