@@ -33,6 +33,19 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 	}
 	defer ob.Close()
 
+	drivers, err := sources(driverConfig{}, logger)
+	if err != nil {
+		return err
+	}
+	var scanners []app.Driver
+	for _, d := range drivers {
+		// Files come in through the Pages screen's own buttons and
+		// drops, not as a device.
+		if d.name != "file" {
+			scanners = append(scanners, app.Driver{Name: d.name, Source: d.src})
+		}
+	}
+
 	a := fyneapp.NewWithID(appID)
 	a.Settings().SetTheme(app.NewTheme())
 	w := a.NewWindow("demat")
@@ -41,8 +54,9 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 		Send: func(ctx context.Context, target, path string, meta map[string]string) (outbox.Delivery, error) {
 			return enqueue(ctx, ob, cfg, target, path, meta)
 		},
-		Outbox: ob,
-		Logger: logger,
+		Outbox:   ob,
+		Scanners: scanners,
+		Logger:   logger,
 	})
 	w.Resize(fyne.NewSize(1000, 700))
 

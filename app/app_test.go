@@ -23,7 +23,12 @@ import (
 	"github.com/demat-app/demat/upload/outbox"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m, ocr.EnsureThreadLimit) }
+func TestMain(m *testing.M) {
+	if os.Getenv(saneChildEnv) == "1" {
+		saneChild() // the SANE driver's child process, in capture_test.go
+	}
+	testenv.Main(m, ocr.EnsureThreadLimit)
+}
 
 // day is the date the tests' forms are prefilled with.
 var day = time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)

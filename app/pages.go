@@ -79,8 +79,10 @@ type pagesView struct {
 	add, addFolder         *widget.Button
 	rotate, earlier, later *widget.Button
 	remove, cancel         *widget.Button
-	progress               *widget.ProgressBarInfinite
-	status                 *widget.Label
+	// scanBar is nil when no scanner driver is wired.
+	scanBar  *scanBar
+	progress *widget.ProgressBarInfinite
+	status   *widget.Label
 }
 
 func newPagesView(w *Window) *pagesView {
@@ -117,6 +119,10 @@ func newPagesView(w *Window) *pagesView {
 		// page 1 on the left, so Earlier keeps its left arrow.
 		top = container.NewHBox(layout.NewSpacer(), v.remove, v.later, v.earlier, v.rotate, widget.NewSeparator(), v.addFolder, v.add)
 	}
+	if len(w.svc.Scanners) > 0 {
+		v.scanBar = newScanBar(w)
+		top = container.NewVBox(v.scanBar.content, top)
+	}
 	bottom := container.NewBorder(nil, nil, nil, v.cancel, container.NewVBox(v.progress, v.status))
 	v.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(v.grid, container.NewCenter(v.empty)))
 	return v
@@ -140,6 +146,9 @@ func (v *pagesView) refresh() {
 		v.cancel.Show()
 	} else {
 		v.cancel.Hide()
+	}
+	if v.scanBar != nil {
+		v.scanBar.refresh()
 	}
 	if n == 0 {
 		v.empty.Show()
@@ -213,6 +222,16 @@ func (v *pagesView) Drop(uris []fyne.URI) {
 // Import reads the pages of files and folders in the background; each
 // appears as soon as it is read. Cancel keeps the pages read so far.
 func (v *pagesView) Import(paths ...string) {
+	read := v.w.svc.Read
+	v.capture(lang.X("pages.reading", "Reading pages…"), false, func(ctx context.Context, emit func(scan.Page) error) error {
+		return read(ctx, paths, emit)
+	})
+}
+
+// capture runs a job that delivers pages (an import or a scan) in the
+// background; each page appears as soon as it is delivered, and Cancel
+// keeps the pages delivered so far.
+func (v *pagesView) capture(status string, scanning bool, run func(ctx context.Context, emit func(scan.Page) error) error) {
 	w := v.w
 	if w.busy() {
 		return
@@ -220,10 +239,10 @@ func (v *pagesView) Import(paths ...string) {
 	ctx, n := w.startJob()
 	v.progress.Show()
 	v.progress.Start()
-	v.status.SetText(lang.X("pages.reading", "Reading pages…"))
+	v.status.SetText(status)
 	read := 0
 	go func() {
-		err := w.svc.Read(ctx, paths, func(sp scan.Page) error {
+		err := run(ctx, func(sp scan.Page) error {
 			p, err := newPage(sp)
 			if err != nil {
 				return err
@@ -235,6 +254,7 @@ func (v *pagesView) Import(paths ...string) {
 				read++
 				w.doc.pages = append(w.doc.pages, p)
 				w.pages.grid.Refresh()
+				w.pages.grid.ScrollToBottom()
 				w.pages.status.SetText(lang.X("pages.read", "{{.N}} page(s) read…", map[string]any{"N": read}))
 				w.refresh()
 			})
@@ -251,8 +271,8 @@ func (v *pagesView) Import(paths ...string) {
 			case errors.Is(err, context.Canceled):
 				p.status.SetText(lang.X("pages.import_cancelled", "Stopped: the pages read before are kept."))
 			case err != nil:
-				w.svc.Logger.Warn("import", "err", err)
-				p.status.SetText(lang.X("pages.import_failed", "Some files could not be read: {{.Error}}", map[string]any{"Error": err.Error()}))
+				w.svc.Logger.Warn("capture", "err", err)
+				p.status.SetText(captureError(err, read, scanning))
 			default:
 				p.status.SetText(lang.X("pages.count", "{{.N}} page(s). Select one to turn, move or remove it.", map[string]any{"N": len(w.doc.pages)}))
 			}

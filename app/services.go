@@ -21,6 +21,9 @@ type Services struct {
 	// Read delivers the pages of files and folders in order, as
 	// scan.Source.Scan does: the good pages, then the error.
 	Read func(ctx context.Context, paths []string, emit func(scan.Page) error) error
+	// Scanners are the scanner drivers the Pages screen scans with, in
+	// the order their devices are listed; none hides scanning.
+	Scanners []Driver
 	// Build makes the searchable PDF at out from pages, in their order.
 	Build func(ctx context.Context, pages []scan.Page, out string, opt pipeline.Options) (*pipeline.Result, error)
 	// Targets lists the names of the targets documents can be sent to,

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 
+	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/upload/outbox"
 )
 
@@ -32,6 +33,8 @@ type Window struct {
 	// relang: the language changed while a job ran; the views are
 	// rebuilt once it has ended.
 	relang bool
+	// scanners are the devices found and the scan settings chosen.
+	scanners scanners
 
 	tabs     *container.AppTabs
 	pages    *pagesView
@@ -50,6 +53,7 @@ func New(a fyne.App, win fyne.Window, svc Services) *Window {
 	}
 	w := &Window{app: a, win: win, svc: svc}
 	w.doc.meta = map[string]string{"received": svc.Now().Format("2006-01-02")}
+	w.scanners.caps, w.scanners.asking = map[string]scan.Caps{}, map[string]bool{}
 	w.build()
 	win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { w.pages.Drop(uris) })
 	// Ctrl+O adds pages, Ctrl+S saves: the two things done most.
@@ -57,6 +61,13 @@ func New(a fyne.App, win fyne.Window, svc Services) *Window {
 		func(fyne.Shortcut) { w.pages.askFiles() })
 	win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { w.finish.askSave() })
+	// Ctrl+Enter scans, as in NAPS2: the hand that fed the scanner
+	// finds it without the mouse.
+	win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { w.Scan() })
+	// The scanners are looked for at once: a USB or network search
+	// takes seconds, done while the person reaches for the paper.
+	w.FindDevices()
 	return w
 }
 
