@@ -33,6 +33,8 @@ type Config struct {
 	DefaultTarget string `toml:"default_target"`
 	// Register is how registration numbers are written.
 	Register Register `toml:"register"`
+	// Separator tells separator sheets and reads their codes.
+	Separator Separator `toml:"separator"`
 	// path is where the configuration was read from.
 	path string
 }
@@ -114,6 +116,9 @@ func LoadFile(path string) (*Config, error) {
 func (c *Config) File() string { return c.path }
 
 func (c *Config) check() error {
+	if _, err := c.Separator.Rules(); err != nil {
+		return err
+	}
 	targets := map[string]bool{}
 	for _, t := range c.Targets {
 		if err := t.Check(); err != nil {
