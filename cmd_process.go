@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/spf13/cobra"
@@ -9,7 +10,10 @@ import (
 )
 
 func newProcessCmd(logger *slog.Logger) *cobra.Command {
-	var d docFlags
+	var (
+		d  docFlags
+		sf splitFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "process [flags] INPUT... -o OUT.pdf",
 		Short: "Make one searchable PDF from page images",
@@ -23,12 +27,18 @@ replaced unless --force is given.`,
   demat process -l fra+ara+eng --sidecar letter.txt -o letter.pdf ./scans/
   demat process --dpi 300 --json -o out.pdf photo.jpg
   demat process --sign agent.p12 --reason "Enregistré" -o courrier.pdf scan.jpg
-  demat process --register incoming --meta sender="Wilaya de Rabat" -o courrier.pdf scan.jpg`,
+  demat process --register incoming --meta sender="Wilaya de Rabat" -o courrier.pdf scan.jpg
+  demat process --split separator -o 'out/{reference}.pdf' ./batch/`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt, err := d.options(cmd, logger)
 			if err != nil {
 				return err
+			}
+			if sf.on() {
+				return d.splitRun(cmd, logger, &sf, opt, "", func(sp pipeline.Split, each func(context.Context, *pipeline.Document) error) error {
+					return pipeline.SplitFiles(cmd.Context(), args, opt.DPI, sp, each)
+				})
 			}
 			if err := d.checkSend(); err != nil {
 				return err
@@ -62,6 +72,7 @@ replaced unless --force is given.`,
 	}
 	d.add(cmd.Flags(), "force the input resolution in dots per inch (default: read it from each file, else 300)")
 	d.addRegister(cmd.Flags())
+	sf.add(cmd.Flags())
 	d.sign.add(cmd.Flags(), "sign", "sign the PDF with this certificate: a name from the configuration, a PKCS#12 `file` or a pkcs11: URI (see demat sign)")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,7 @@ func (e exitError) Unwrap() error { return e.err }
 func newScanCmd(logger *slog.Logger) *cobra.Command {
 	var (
 		d                    docFlags
+		sf                   splitFlags
 		cfg                  driverConfig
 		device, source, mode string
 		resolution, pages    int
@@ -45,7 +47,8 @@ scanned before it are written to the output all the same, demat says what
 happened after which page and what to do, and exits with status 3.`,
 		Example: `  demat scan --device sane:test:0 --source feeder -o mail.pdf
   demat scan --device escl:http://192.168.1.20/eSCL --source duplex --mode gray -o contract.pdf
-  demat scan --device sane:genesys:libusb:001:004 --resolution 300 --option brightness=10 -o page.pdf`,
+  demat scan --device sane:genesys:libusb:001:004 --resolution 300 --option brightness=10 -o page.pdf
+  demat scan --device sane:fujitsu:… --source duplex --split separator -o 'lots/{reference}.pdf'`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if device == "" {
@@ -90,6 +93,12 @@ happened after which page and what to do, and exits with status 3.`,
 			dev, src, err := deviceFor(device, srcs)
 			if err != nil {
 				return err
+			}
+			if sf.on() {
+				return d.splitRun(cmd, logger, &sf, opt, dev.ID, func(sp pipeline.Split, each func(context.Context, *pipeline.Document) error) error {
+					sp.Duplex = sopt.Input == scan.Duplex
+					return pipeline.SplitScan(cmd.Context(), src, dev, sopt, d.dpi, sp, each)
+				})
 			}
 			reg, err := d.registration(cmd, logger, opt)
 			if err != nil {
@@ -145,6 +154,7 @@ happened after which page and what to do, and exits with status 3.`,
 	cfg.addFlags(f)
 	d.add(f, "override the resolution the pages are declared at (default: the scan resolution)")
 	d.addRegister(f)
+	sf.add(f)
 	d.sign.add(f, "sign", "sign the PDF with this certificate: a name from the configuration, a PKCS#12 `file` or a pkcs11: URI (see demat sign)")
 	return cmd
 }

@@ -37,7 +37,7 @@ type Split struct {
 	// BlankInk is the blank-page threshold (see clean.Options.BlankInk).
 	BlankInk float64
 	// Progress, when set, is told of each cut and each page left out, as
-	// a StageSplit event with a Warning for pages left out.
+	// a StageSplit event (a Warning for a code no pattern matches).
 	Progress func(Event)
 	Logger   *slog.Logger
 }
@@ -288,8 +288,7 @@ func (c *cutter) page(p *scan.Page) []item {
 		c.inDoc = 0
 	}
 	leave := func(why string) []item {
-		m := fmt.Sprintf("%s: %s, left out", p.Source, why)
-		sp.Progress(Event{Stage: StageSplit, Page: c.n, Text: p.Source, Warning: m})
+		sp.Progress(Event{Stage: StageSplit, Page: c.n, Text: fmt.Sprintf("%s: %s, left out", p.Source, why)})
 		sp.Logger.Debug("page left out", "page", c.n, "source", p.Source, "why", why)
 		return out
 	}
