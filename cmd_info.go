@@ -92,6 +92,7 @@ func printInfo(w io.Writer, path string, d *pdf.Description) {
 		{"Language", "language"}, {"Date", "date"}, {"Reference", "reference"}, {"Sender", "sender"},
 		{"Recipient", "recipient"}, {"Direction", "direction"}, {"Document type", "document_type"},
 		{"Confidential.", "confidentiality"}, {"Registration", "registration_number"}, {"Received", "received"},
+		{"Box", "box"}, {"Folder", "folder"}, {"Dates", "dates"},
 	} {
 		line(k.label, m.Get(k.key))
 	}

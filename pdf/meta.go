@@ -38,6 +38,14 @@ type Metadata struct {
 	RegistrationNumber string `json:"registration_number,omitempty"`
 	// Received is when the document arrived, an XMP date.
 	Received string `json:"received,omitempty"`
+
+	// Where an archive keeps the paper, and the span of its dates, as
+	// archive projects describe their boxes (demat batch's manifest).
+	Box    string `json:"box,omitempty"`
+	Folder string `json:"folder,omitempty"`
+	// Dates is the span of the papers' dates, an ISO 8601 interval
+	// (1950/1962, 1950-03/1951) or one date.
+	Dates string `json:"dates,omitempty"`
 }
 
 // NSRegistry is the XMP namespace of the registry's properties, and
@@ -73,6 +81,26 @@ var metaFields = []metaField{
 	{key: "confidentiality", xmp: "Confidentiality", field: func(m *Metadata) *string { return &m.Confidentiality }, help: "public, internal, confidential…"},
 	{key: "registration_number", aliases: []string{"registration-number", "number"}, xmp: "RegistrationNumber", field: func(m *Metadata) *string { return &m.RegistrationNumber }, help: "the registry's number"},
 	{key: "received", xmp: "Received", field: func(m *Metadata) *string { return &m.Received }, check: checkDate, help: "when it arrived, YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]±HH:MM"},
+	{key: "box", aliases: []string{"boite", "boîte"}, xmp: "Box", field: func(m *Metadata) *string { return &m.Box }, help: "the archive box the paper is kept in"},
+	{key: "folder", aliases: []string{"dossier"}, xmp: "Folder", field: func(m *Metadata) *string { return &m.Folder }, help: "the folder within the box"},
+	{key: "dates", xmp: "Dates", field: func(m *Metadata) *string { return &m.Dates }, check: checkDates, help: "the span of the papers' dates, FROM/TO (1950/1962, 1950-03-01/1951-12)"},
+}
+
+// checkDates checks a span of dates: one date, or two joined by a slash.
+func checkDates(s string) (string, error) {
+	from, to, span := strings.Cut(s, "/")
+	for _, d := range []string{from, to} {
+		if d == "" && !span {
+			continue
+		}
+		if _, err := checkDate(strings.TrimSpace(d)); err != nil {
+			return "", fmt.Errorf("%q is not a span of dates: write FROM/TO, each YYYY, YYYY-MM or YYYY-MM-DD", s)
+		}
+	}
+	if span {
+		return strings.TrimSpace(from) + "/" + strings.TrimSpace(to), nil
+	}
+	return s, nil
 }
 
 // MetadataKeys describes the keys Set takes, one "key: help" line each.
