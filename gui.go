@@ -49,23 +49,24 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 	a := fyneapp.NewWithID(appID)
 	a.Settings().SetTheme(app.NewTheme())
 	w := a.NewWindow("demat")
-	win := app.New(a, w, app.Services{
-		Targets: func() []string { return targetNames(cfg) },
-		Send: func(ctx context.Context, target, path string, meta map[string]string) (outbox.Delivery, error) {
-			return enqueue(ctx, ob, cfg, target, path, meta)
-		},
-		Outbox:   ob,
-		Scanners: scanners,
-		Logger:   logger,
-	})
+	gc := newGUIConfig(cfg, logger)
+	svc := gc.services(ob)
+	svc.Scanners = scanners
+	if guiHook != nil {
+		guiHook(&svc)
+	}
+	win := app.New(a, w, svc)
 	w.Resize(fyne.NewSize(1000, 700))
+	if guiStarted != nil {
+		guiStarted(win)
+	}
 
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		err := ob.Run(runCtx, outbox.RunOptions{
-			Targets: newTargetSet(cfg), Mode: outbox.Forever, Notify: win.DeliveryChanged,
+			Targets: gc, Mode: outbox.Forever, Notify: win.DeliveryChanged,
 			// A document sent from the window should leave at once; the
 			// query behind a poll is cheap.
 			Poll: time.Second,
@@ -86,6 +87,14 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 	<-done
 	return nil
 }
+
+// guiHook and guiStarted, when set (by the tests that take the
+// screenshots), adjust the window's services and drive the window once
+// it is built.
+var (
+	guiHook    func(*app.Services)
+	guiStarted func(*app.Window)
+)
 
 // targetNames lists the targets the window offers, the default first;
 // the documents folder is always among them, so sending works with no

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -18,6 +19,7 @@ import (
 	"github.com/demat-app/demat/pipeline"
 	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/upload"
+	"github.com/demat-app/demat/upload/sign"
 )
 
 // finishView is the Save and send screen: it makes the searchable PDF
@@ -39,6 +41,21 @@ type finishView struct {
 	ocrLabel  *widget.Label
 	cancel    *widget.Button
 	status    *widget.Label
+
+	// certs are the certificates offered; signWith chooses one, or
+	// none (the first option).
+	certs    []Certificate
+	signWith *widget.Select
+	signBar  *widget.ProgressBar
+	signStep *fyne.Container
+	// The passphrase dialog, while shown.
+	secretDialog           dialog.Dialog
+	secret                 *widget.Entry
+	remember               *widget.Check
+	secretOK, secretCancel *widget.Button
+	// signNote is said after the outcome: a passphrase the keyring
+	// could not keep.
+	signNote string
 }
 
 func newFinishView(w *Window) *finishView {
@@ -63,7 +80,10 @@ func newFinishView(w *Window) *finishView {
 	v.readLabel = widget.NewLabel(lang.X("finish.stage_read", "Pages prepared"))
 	v.ocrLabel = widget.NewLabel(lang.X("finish.stage_ocr", "Pages recognised and written"))
 	v.cancel = widget.NewButtonWithIcon(lang.X("common.cancel", "Cancel"), theme.CancelIcon(), w.Cancel)
-	v.progress = container.NewVBox(v.readLabel, v.readBar, v.ocrLabel, v.ocrBar, container.NewHBox(v.cancel))
+	v.signBar = widget.NewProgressBar()
+	v.signBar.Max = 1
+	v.signStep = container.NewVBox(widget.NewLabel(lang.X("finish.stage_sign", "Signed and checked")), v.signBar)
+	v.progress = container.NewVBox(v.readLabel, v.readBar, v.ocrLabel, v.ocrBar, v.signStep, container.NewHBox(v.cancel))
 	v.progress.Hide()
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
@@ -76,7 +96,56 @@ func newFinishView(w *Window) *finishView {
 			container.NewBorder(nil, nil, nil, v.send, v.target))
 	}
 	v.content = container.NewVBox(v.summary, saveBox, sendBox, v.progress, v.status, container.NewHBox(v.clear))
+	if w.svc.Certificates != nil && w.svc.OpenCertificate != nil {
+		v.content.(*fyne.Container).Objects = slices.Insert(v.content.(*fyne.Container).Objects, 1, v.newSignBox())
+	}
 	return v
+}
+
+// newSignBox is the choice of the certificate the document is signed
+// with, before it is saved or sent.
+func (v *finishView) newSignBox() fyne.CanvasObject {
+	w := v.w
+	v.certs = w.svc.Certificates()
+	none := lang.X("finish.no_signature", "Do not sign")
+	opts := []string{none}
+	for _, c := range v.certs {
+		opts = append(opts, c.Name)
+	}
+	v.signWith = widget.NewSelect(opts, nil)
+	v.signWith.SetSelected(none)
+	if saved := w.app.Preferences().String(prefCertificate); saved != "" {
+		for _, c := range v.certs {
+			if c.Name == saved {
+				v.signWith.SetSelected(saved)
+			}
+		}
+	}
+	v.signWith.OnChanged = func(s string) {
+		if s == none {
+			s = ""
+		}
+		w.app.Preferences().SetString(prefCertificate, s)
+	}
+	help := lang.X("finish.sign_help", "A PAdES signature with your certificate, made before the document is saved or sent; its passphrase or PIN comes from the keyring.")
+	if len(v.certs) == 0 {
+		help = lang.X("finish.sign_none", "No certificate yet: add one in Settings to sign documents.")
+	}
+	return widget.NewCard(lang.X("finish.sign_title", "Signature"), help,
+		container.NewBorder(nil, nil, widget.NewLabel(lang.X("finish.sign_with", "Sign with")), nil, v.signWith))
+}
+
+// signer is the certificate chosen, or nil for no signature.
+func (v *finishView) signer() *Certificate {
+	if v.signWith == nil {
+		return nil
+	}
+	for i, c := range v.certs {
+		if c.Name == v.signWith.Selected {
+			return &v.certs[i]
+		}
+	}
+	return nil
 }
 
 // refresh shows what can be done now.
@@ -91,10 +160,15 @@ func (v *finishView) refresh() {
 	setEnabled(v.save, !busy && n > 0)
 	setEnabled(v.send, !busy && n > 0 && v.target.Selected != "")
 	setEnabled(v.clear, !busy && n > 0)
-	if busy {
-		v.target.Disable()
-	} else {
-		v.target.Enable()
+	for _, s := range []*widget.Select{v.target, v.signWith} {
+		if s == nil {
+			continue
+		}
+		if busy {
+			s.Disable()
+		} else {
+			s.Enable()
+		}
 	}
 }
 
@@ -116,6 +190,9 @@ func (v *finishView) askSave() {
 		v.Save(path)
 	}, v.w.win)
 	d.SetFileName(fileName(v.w.doc.meta) + ".pdf")
+	if l := v.w.saveFolder(); l != nil {
+		d.SetLocation(l)
+	}
 	d.Show()
 	d.Resize(dialogSize(v.w.win)) // after Show: a file dialog builds its content there
 }
@@ -157,7 +234,7 @@ func (v *finishView) Send() {
 			return outcome{}, err
 		}
 		return outcome{msg: lang.X("finish.queued", "Queued for {{.Target}} as {{.Dest}}: the Outbox shows when it has arrived.",
-			map[string]any{"Target": d.Target, "Dest": d.Dest}), toOutbox: true}, nil
+			map[string]any{"Target": d.Target, "Dest": d.Dest}), toOutbox: true, delivery: d.ID}, nil
 	}, func() { os.RemoveAll(dir) })
 }
 
@@ -165,6 +242,9 @@ func (v *finishView) Send() {
 type outcome struct {
 	msg      string
 	toOutbox bool
+	// delivery is the outbox's id of the document sent: the outbox
+	// selects it, so that its receipt shows once it has arrived.
+	delivery int64
 }
 
 // run makes the PDF at out in the background, then calls after on the
@@ -184,6 +264,7 @@ func (v *finishView) run(out string, force bool, after func(context.Context, *pi
 		return
 	}
 	langs := w.settings.ocrLanguages()
+	cert := v.signer()
 	// The pages as they are now: the buttons that change them are off
 	// while the job runs, and turning happens on the job's goroutine.
 	pages := make([]page, len(w.doc.pages))
@@ -195,15 +276,49 @@ func (v *finishView) run(out string, force bool, after func(context.Context, *pi
 	v.readBar.Max, v.ocrBar.Max = total, total
 	v.readBar.SetValue(0)
 	v.ocrBar.SetValue(0)
+	v.signBar.SetValue(0)
+	v.signNote = ""
+	if cert != nil {
+		v.signStep.Show()
+		v.status.SetText(lang.X("finish.opening", "Opening the certificate {{.Name}}…", map[string]any{"Name": cert.Name}))
+	} else {
+		v.signStep.Hide()
+		v.status.SetText(lang.X("finish.working", "Making the searchable PDF…"))
+	}
 	v.progress.Show()
-	v.status.SetText(lang.X("finish.working", "Making the searchable PDF…"))
 	logger := w.svc.Logger
-	build := w.svc.Build
+	build, verify := w.svc.Build, w.svc.Verify
+	say := func(s string) {
+		fyne.Do(func() {
+			if n == w.jobs {
+				w.finish.status.SetText(s)
+			}
+		})
+	}
 	go func() {
 		if cleanup != nil {
 			defer cleanup()
 		}
+		signed := ""
 		res, err := func() (outcome, error) {
+			// The key is opened before the pages are recognised: a
+			// wrong passphrase is found at once, not after the OCR.
+			var sg Signer
+			final := out
+			if cert != nil {
+				var err error
+				if sg, err = v.openSigner(ctx, n, *cert); err != nil {
+					return outcome{}, err
+				}
+				defer sg.Close()
+				say(lang.X("finish.working", "Making the searchable PDF…"))
+				dir, err := os.MkdirTemp("", "demat-unsigned-")
+				if err != nil {
+					return outcome{}, err
+				}
+				defer os.RemoveAll(dir)
+				out = filepath.Join(dir, filepath.Base(final))
+			}
 			sps := make([]scan.Page, len(pages))
 			for i := range pages {
 				sp, err := pages[i].captured()
@@ -230,6 +345,24 @@ func (v *finishView) run(out string, force bool, after func(context.Context, *pi
 			if err != nil {
 				return outcome{}, err
 			}
+			if sg != nil {
+				say(lang.X("finish.signing", "Signing with {{.Name}}…", map[string]any{"Name": cert.Name}))
+				if err := sg.Sign(ctx, out, final); err != nil {
+					return outcome{}, err
+				}
+				rep, verr := verify(final)
+				signed = signedText(sg.Who(), rep, verr)
+				if verr == nil && rep.Verdict == sign.Invalid {
+					os.Remove(final)
+					return outcome{}, errors.New(signed)
+				}
+				res.Output = final
+				fyne.Do(func() {
+					if n == w.jobs {
+						w.finish.signBar.SetValue(1)
+					}
+				})
+			}
 			return after(ctx, res, meta)
 		}()
 		fyne.Do(func() {
@@ -247,8 +380,16 @@ func (v *finishView) run(out string, force bool, after func(context.Context, *pi
 				logger.Warn("finish", "err", err)
 				f.status.SetText(lang.X("finish.failed", "It did not work: {{.Error}}", map[string]any{"Error": err.Error()}))
 			default:
-				f.status.SetText(res.msg)
+				msg := res.msg
+				if signed != "" {
+					msg = signed + "\n" + msg
+				}
+				if f.signNote != "" {
+					msg += "\n" + f.signNote
+				}
+				f.status.SetText(msg)
 				if res.toOutbox && w.outbox != nil {
+					w.outbox.selected = res.delivery
 					w.outbox.reload()
 					w.show(w.outbox.content)
 				}

@@ -41,6 +41,10 @@ func newOutboxView(w *Window) *outboxView {
 		v.selected = v.items[i].ID
 		v.details.SetText(receiptText(v.items[i]))
 	}
+	v.list.OnUnselected = func(widget.ListItemID) {
+		v.selected = 0
+		v.details.SetText("")
+	}
 	v.empty = widget.NewLabel(lang.X("outbox.empty", "Nothing sent yet. Documents sent from Save and send appear here until they have arrived, with their receipt."))
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.empty.Alignment = fyne.TextAlignCenter
@@ -79,8 +83,9 @@ func (v *outboxView) show(ds []outbox.Delivery) {
 	} else {
 		v.empty.Hide()
 	}
-	for _, d := range ds {
+	for i, d := range ds {
 		if d.ID == v.selected {
+			v.list.Select(i) // shows its receipt, or where it stands
 			v.details.SetText(receiptText(d))
 		}
 	}

@@ -10,7 +10,9 @@ import (
 	"github.com/demat-app/demat/pipeline"
 	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/scan/file"
+	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/outbox"
+	"github.com/demat-app/demat/upload/sign"
 )
 
 // Services are what the window asks of the rest of demat. The program's
@@ -34,12 +36,57 @@ type Services struct {
 	Send func(ctx context.Context, target, path string, meta map[string]string) (outbox.Delivery, error)
 	// Outbox shows the deliveries; nil hides the Outbox tab.
 	Outbox Outbox
+	// Certificates lists the signing certificates of the configuration.
+	// Nil: signing is not offered.
+	Certificates func() []Certificate
+	// OpenCertificate opens the named certificate's key with its
+	// passphrase or PIN; a wrong one is keys.ErrWrongPassphrase or
+	// keys.ErrWrongPIN.
+	OpenCertificate func(ctx context.Context, name string, secret credentials.Secret) (Signer, error)
+	// TargetList lists the targets, the configured ones and the built-in
+	// documents folder. Nil hides targets in the settings.
+	TargetList func() ([]Target, error)
+	// AddTarget adds a target to the configuration, checked as demat
+	// target add checks it.
+	AddTarget func(t Target) error
+	// TestTarget connects to the named target, writes a small probe and
+	// removes it; it says where the probe was written.
+	TestTarget func(ctx context.Context, name string) (string, error)
+	// AddCertificate adds a signing certificate to the configuration:
+	// where is a PKCS#12 file or a pkcs11: URI. Nil: certificates are not
+	// added from the window.
+	AddCertificate func(name, where string) error
+	// Verify checks the signatures of the PDF at path.
+	Verify func(path string) (*sign.Report, error)
+	// Keyring keeps the passphrases, PINs and passwords.
+	Keyring Keyring
 	// Languages are the OCR languages when the settings name none.
 	Languages []string
 	// Now is the clock forms are prefilled from.
 	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// Target is a place documents are delivered to, as the settings show
+// and add it. It holds no secret.
+type Target struct {
+	Name string
+	// Kind is folder, webdav, sftp or tus.
+	Kind string
+	// URL is where, without any password.
+	URL  string
+	User string
+	// Path is the destination template, e.g. {year}/{reference}.pdf.
+	Path string
+	// Credential is the keyring entry of its password; empty when it
+	// needs none.
+	Credential string
+	// Default: documents go there when no target is chosen.
+	Default bool
+}
+
+// TargetKinds are the kinds of target that can be added.
+var TargetKinds = []string{"folder", "webdav", "sftp", "tus"}
 
 // Outbox is the part of *outbox.Outbox the window uses.
 type Outbox interface {
@@ -67,6 +114,15 @@ func (s *Services) applyDefaults() {
 		// The pages as the window holds them (reordered, rotated) go
 		// through the same pipeline as a scan job.
 		s.Build = BuildPages
+	}
+	if s.Verify == nil {
+		// Against the system's trusted roots, as a reader's PDF viewer
+		// would check it.
+		s.Verify = verifyFile
+	}
+	if s.Keyring == nil {
+		// The OS keyring: the only place secrets are kept.
+		s.Keyring = credentials.New()
 	}
 	if len(s.Languages) == 0 {
 		// What the CLI reads by default: the two languages of the desks

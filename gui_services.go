@@ -1,0 +1,321 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/demat-app/demat/app"
+	"github.com/demat-app/demat/internal/config"
+	"github.com/demat-app/demat/upload"
+	"github.com/demat-app/demat/upload/credentials"
+	"github.com/demat-app/demat/upload/outbox"
+	"github.com/demat-app/demat/upload/sign"
+	"github.com/demat-app/demat/upload/sign/keys"
+)
+
+// guiConfig is the configuration as the window sees it: read again after
+// the window changes it, and the outbox's targets rebuilt with it. Its
+// fields are guarded by mu; its methods may be called from any goroutine.
+type guiConfig struct {
+	mu      sync.Mutex
+	cfg     *config.Config
+	targets *targetSet
+	logger  *slog.Logger
+}
+
+func newGUIConfig(cfg *config.Config, logger *slog.Logger) *guiConfig {
+	return &guiConfig{cfg: cfg, targets: newTargetSet(cfg), logger: logger}
+}
+
+func (g *guiConfig) get() *config.Config {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cfg
+}
+
+// reload reads the configuration file again.
+func (g *guiConfig) reload() error {
+	cfg, err := config.LoadFile(g.get().File())
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.cfg, g.targets = cfg, newTargetSet(cfg)
+	return nil
+}
+
+// Target is outbox.Targets over the configuration as it is now.
+func (g *guiConfig) Target(name string) (upload.Target, outbox.Limits, error) {
+	g.mu.Lock()
+	ts := g.targets
+	g.mu.Unlock()
+	return ts.Target(name)
+}
+
+// services are the window's Services over the configuration, the
+// keyring and the outbox.
+func (g *guiConfig) services(ob *outbox.Outbox) app.Services {
+	return app.Services{
+		Targets: func() []string { return targetNames(g.get()) },
+		Send: func(ctx context.Context, target, path string, meta map[string]string) (outbox.Delivery, error) {
+			return enqueue(ctx, ob, g.get(), target, path, meta)
+		},
+		Outbox:          ob,
+		Certificates:    g.certificates,
+		OpenCertificate: g.openCertificate,
+		TargetList:      g.targetList,
+		AddTarget:       g.addTarget,
+		TestTarget:      g.testTarget,
+		AddCertificate:  g.addCertificate,
+		Keyring:         &guiKeyring{Store: credentials.New(), g: g},
+		Logger:          g.logger,
+	}
+}
+
+// guiKeyring is the OS keyring; a secret stored from the window makes
+// the targets be built again, so a delivery waiting for its password
+// finds it.
+type guiKeyring struct {
+	*credentials.Store
+	g *guiConfig
+}
+
+func (k *guiKeyring) Set(name string, v credentials.Secret) error {
+	if err := k.Store.Set(name, v); err != nil {
+		return err
+	}
+	k.g.mu.Lock()
+	defer k.g.mu.Unlock()
+	k.g.targets = newTargetSet(k.g.cfg)
+	return nil
+}
+
+func (g *guiConfig) certificates() []app.Certificate {
+	var out []app.Certificate
+	for _, c := range g.get().Certificates {
+		where := c.File
+		if c.PKCS11 != "" {
+			where = c.PKCS11
+		}
+		out = append(out, app.Certificate{Name: c.Name, Credential: c.CredentialName(), Token: c.PKCS11 != "", Where: where})
+	}
+	return out
+}
+
+// openCertificate opens a certificate of the configuration, with the
+// configuration's timestamping authority, as demat sign --cert NAME
+// does.
+func (g *guiConfig) openCertificate(_ context.Context, name string, secret credentials.Secret) (app.Signer, error) {
+	cfg := g.get()
+	c, ok := cfg.Certificate(name)
+	if !ok {
+		return nil, fmt.Errorf("no certificate named %q in %s", name, cfg.File())
+	}
+	var key *keys.Key
+	var err error
+	if c.PKCS11 != "" {
+		ref, perr := keys.ParsePKCS11URI(c.PKCS11)
+		if perr != nil {
+			return nil, perr
+		}
+		key, err = keys.OpenToken(ref, secret.Reveal())
+	} else {
+		key, err = keys.LoadPKCS12(expandHome(c.File), secret.Reveal())
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &signer{key: key, desc: key.Label, cert: name, logger: g.logger}
+	if tsa := cfg.TSA; tsa.URL != "" {
+		t := &sign.TSA{URL: tsa.URL, Username: tsa.Username}
+		if tsa.Username != "" {
+			pw, err := credentials.New().Get(tsa.CredentialName())
+			if err != nil {
+				key.Close()
+				return nil, fmt.Errorf("the timestamping authority's password: %w (demat credentials set %s)", err, tsa.CredentialName())
+			}
+			t.Password = pw.Reveal()
+		}
+		s.opt.TSA = t
+	}
+	return guiSigner{s}, nil
+}
+
+// guiSigner is a signer as the window uses it.
+type guiSigner struct{ s *signer }
+
+func (g guiSigner) Sign(ctx context.Context, in, out string) error {
+	return g.s.signFile(ctx, in, out, true)
+}
+
+func (g guiSigner) Who() string {
+	if cn := g.s.key.Certificate.Subject.CommonName; cn != "" {
+		return cn
+	}
+	return g.s.key.Certificate.Subject.String()
+}
+
+func (g guiSigner) Close() error {
+	g.s.close()
+	return nil
+}
+
+// targetList is what demat target list shows.
+func (g *guiConfig) targetList() ([]app.Target, error) {
+	cfg := g.get()
+	def := defaultTargetName(cfg)
+	all := append([]config.Target(nil), cfg.Targets...)
+	if _, ok := cfg.FindTarget(documentsTarget); !ok {
+		if dt, err := targetConfig(cfg, documentsTarget); err == nil {
+			all = append(all, dt)
+		}
+	}
+	var out []app.Target
+	for _, t := range all {
+		out = append(out, app.Target{Name: t.Name, Kind: t.Kind, URL: upload.Redact(t.URL), User: t.User, Path: t.Path,
+			Credential: t.CredentialName(), Default: t.Name == def})
+	}
+	return out, nil
+}
+
+// addTarget adds a target as demat target add does, with the same
+// checks, keeping the configuration file's comments.
+func (g *guiConfig) addTarget(t app.Target) error {
+	ct := config.Target{Name: strings.TrimSpace(t.Name), Kind: t.Kind, URL: strings.TrimSpace(t.URL),
+		User: strings.TrimSpace(t.User), Path: strings.TrimSpace(t.Path)}
+	if ct.Name == documentsTarget {
+		return fmt.Errorf("%q is the built-in documents folder: choose another name", documentsTarget)
+	}
+	if ct.Path != "" {
+		if _, err := upload.Path(ct.Path, samplePathVars(), time.Now()); err != nil && !strings.Contains(err.Error(), "no value") {
+			return fmt.Errorf("path: %w", err)
+		}
+	}
+	if err := ct.Check(); err != nil {
+		return err
+	}
+	if err := g.get().AddTarget(ct); err != nil {
+		return err
+	}
+	return g.reload()
+}
+
+// testTarget writes and removes a probe, as demat target test does.
+func (g *guiConfig) testTarget(ctx context.Context, name string) (string, error) {
+	tc, err := targetConfig(g.get(), name)
+	if err != nil {
+		return "", err
+	}
+	t, _, err := openTarget(tc, credentials.New())
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	where, err := probe(ctx, t)
+	if err != nil {
+		return "", explain(err, tc)
+	}
+	return where, nil
+}
+
+// addCertificate adds a certificate to the configuration: where is a
+// PKCS#12 file or a pkcs11: URI. A file must be PKCS#12 (its passphrase
+// is checked when it is first used).
+func (g *guiConfig) addCertificate(name, where string) error {
+	name, where = strings.TrimSpace(name), strings.TrimSpace(where)
+	c := config.Certificate{Name: name}
+	if strings.HasPrefix(where, "pkcs11:") {
+		if _, err := keys.ParsePKCS11URI(where); err != nil {
+			return err
+		}
+		c.PKCS11 = where
+	} else {
+		abs, err := filepath.Abs(expandHome(where))
+		if err != nil {
+			return err
+		}
+		// An empty passphrase tells a PKCS#12 file (refused) from any
+		// other file (not PKCS#12) without knowing the passphrase.
+		if _, err := keys.LoadPKCS12(abs, ""); err != nil && !errors.Is(err, keys.ErrWrongPassphrase) {
+			return err
+		}
+		c.File = abs
+	}
+	if name == "" {
+		return errors.New("give the certificate a name")
+	}
+	cfg := g.get()
+	if _, ok := cfg.Certificate(name); ok {
+		return fmt.Errorf("a certificate named %q exists: choose another name", name)
+	}
+	if err := appendConfig(cfg.File(), "certificate", c); err != nil {
+		return err
+	}
+	return g.reload()
+}
+
+// appendConfig appends v as a [[table]] to the configuration file at
+// path, keeping what is there, written temp → fsync → rename; a result
+// the configuration would not load is not written.
+func appendConfig(path, table string, v any) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("config: %w", err)
+	}
+	var buf bytes.Buffer
+	buf.Write(old)
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		buf.WriteByte('\n')
+	}
+	if len(old) > 0 {
+		buf.WriteByte('\n')
+	}
+	buf.WriteString("[[" + table + "]]\n")
+	enc := toml.NewEncoder(&buf)
+	enc.Indent = ""
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.toml")
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if _, err := config.LoadFile(tmp.Name()); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
