@@ -109,7 +109,7 @@ Run without a command to open the window.`,
 	}
 	root.SetVersionTemplate("demat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newProcessCmd(logger), newScanCmd(logger), newDevicesCmd(logger), newWatchCmd(logger), newInfoCmd(logger), newMetadataHelp(), newCredentialsCmd(), newSignCmd(logger), newVerifyCmd(), newTargetCmd(), newSendCmd(logger), newOutboxCmd(logger), newRegisterCmd(logger), newReceiptCmd(logger), newAuditCmd(logger), newSeparatorCmd())
+	root.AddCommand(newProcessCmd(logger), newScanCmd(logger), newDevicesCmd(logger), newWatchCmd(logger), newInfoCmd(logger), newMetadataHelp(), newCredentialsCmd(), newSignCmd(logger), newVerifyCmd(), newTargetCmd(), newSendCmd(logger), newOutboxCmd(logger), newRegisterCmd(logger), newReceiptCmd(logger), newAuditCmd(logger), newSeparatorCmd(), newBatchCmd(logger))
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
 }
