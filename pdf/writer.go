@@ -194,8 +194,8 @@ func (pw *Writer) AddPage(p *scan.Page, text *ocr.Result) error {
 }
 
 // AddEncodedPage writes one page of w×h points whose image was prepared
-// by EncodeImage.
-func (pw *Writer) AddEncodedPage(img *Image, w, h float64, text *ocr.Result) error {
+// by EncodeImage, and the overlays drawn over it (the arrival stamp).
+func (pw *Writer) AddEncodedPage(img *Image, w, h float64, text *ocr.Result, overlays ...*Overlay) error {
 	if pw.err != nil {
 		return pw.err
 	}
@@ -212,6 +212,11 @@ func (pw *Writer) AddEncodedPage(img *Image, w, h float64, text *ocr.Result) err
 	}
 	if text != nil && text.WordCount() > 0 {
 		writeText(&content, text, w, h)
+	}
+	for _, ov := range overlays {
+		if ov != nil {
+			ov.write(&content, w, h)
+		}
 	}
 	cs := pw.stream(0, types.Dict{"Filter": types.Name("FlateDecode")}, deflate(content.Bytes(), zlib.DefaultCompression))
 	page := pw.object(0, types.Dict{

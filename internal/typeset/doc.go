@@ -5,5 +5,6 @@
 // depositor's receipt draw is drawn with it, so they look alike and
 // Arabic is handled in one place.
 //
-// It draws into rasterizers and images; it must not write PDFs.
+// It draws into rasterizers, images and vector paths (typeset.Path); it
+// must not write PDFs.
 package typeset

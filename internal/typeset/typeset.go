@@ -154,9 +154,21 @@ func (t *Typesetter) Cut(s string, max fixed.Int26_6, px float64) string {
 	return strings.TrimSpace(string(r[:lo])) + "…"
 }
 
+// Path receives outlines, y down: a *vector.Rasterizer fills them into
+// an image; pdf.Path keeps them as vector content for a page.
+type Path interface {
+	MoveTo(x, y float32)
+	LineTo(x, y float32)
+	QuadTo(bx, by, cx, cy float32)
+	CubeTo(bx, by, cx, cy, dx, dy float32)
+	ClosePath()
+}
+
+var _ Path = (*vector.Rasterizer)(nil)
+
 // Draw adds the glyphs' outlines to ras, from x on the baseline y
-// (pixels, y down).
-func (t *Typesetter) Draw(ras *vector.Rasterizer, s Shaped, x, y float64) {
+// (pixels, or points for a vector path; y down).
+func (t *Typesetter) Draw(ras Path, s Shaped, x, y float64) {
 	for _, run := range s.Runs {
 		scale := float64(run.Size) / 64 / float64(run.Face.Upem())
 		for _, g := range run.Glyphs {
