@@ -7,11 +7,14 @@ LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/demat
 CORPUS  ?= ../shared/corpus
 PDFCPU_VERSION := v0.15.0
+# Fyne's packager (the fyne command), pinned; run with go run, so nothing
+# is installed by hand.
+FYNE_TOOLS_VERSION := v1.7.4
 
 # Tesseract's OpenMP threads fight the worker pool: one thread per worker.
 export OMP_THREAD_LIMIT := 1
 
-.PHONY: deps deps-bench build run test bench lint tools clean
+.PHONY: deps deps-bench build run test bench lint tools package clean
 
 deps:
 	@scripts/deps.sh build test
@@ -48,6 +51,19 @@ lint: deps
 	CGO_ENABLED=0 $(GO) build ./scan/... ./pdf ./pipeline ./upload ./assets
 	# The pure-Go drivers build on every desktop OS.
 	for os in windows darwin; do GOOS=$$os CGO_ENABLED=0 $(GO) vet ./scan ./scan/file ./scan/escl/... ./scan/watch || exit 1; done
+
+# The Linux package: bin/demat.tar.xz, with the binary, the .desktop file
+# (FyneApp.toml's name, id and categories) and the icon, and a Makefile
+# that installs them (sudo make install, or make user-install).
+package: build
+	# fyne package --release counts builds in FyneApp.toml: it is put back.
+	cp FyneApp.toml bin/.FyneApp.toml
+	cd bin && $(GO) run fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION) package --target linux --release \
+		--executable demat --name demat --src $(CURDIR) --icon $(CURDIR)/assets/icon.png; \
+		s=$$?; mv .FyneApp.toml ../FyneApp.toml; exit $$s
+	@tar -tJf bin/demat.tar.xz | grep -q '\.desktop$$' && tar -tJf bin/demat.tar.xz | grep -q 'share/pixmaps/.*\.png$$' \
+		|| { echo "bin/demat.tar.xz lacks the .desktop file or the icon"; exit 1; }
+	@echo "bin/demat.tar.xz"
 
 # pdfcpu's command line, for checking PDFs by hand: bin/pdfcpu validate -m strict out.pdf
 tools:

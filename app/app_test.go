@@ -369,3 +369,27 @@ func TestDialogs(t *testing.T) {
 		overlays.Remove(overlays.Top())
 	}
 }
+
+// TestSamplePage: on a first run with nothing to scan or import, the
+// sample page goes through the whole pipeline.
+func TestSamplePage(t *testing.T) {
+	f := newFixture(t, "fr", nil)
+	w := f.w
+	if w.pages.sample.Hidden {
+		t.Fatal("no sample page offered on the empty Pages screen")
+	}
+	test.Tap(w.pages.sample)
+	f.ui.until(t, "the sample page", func() bool { return !w.busy() })
+	if len(w.doc.pages) != 1 || !w.pages.sample.Hidden {
+		t.Fatalf("%d pages after the sample; button hidden %v", len(w.doc.pages), w.pages.sample.Hidden)
+	}
+	if p := w.doc.pages[0].scan; p.Width != 1240 || p.XDPI != 150 {
+		t.Errorf("sample page %d px at %v dpi", p.Width, p.XDPI)
+	}
+	out := filepath.Join(t.TempDir(), "sample.pdf")
+	w.finish.Save(out)
+	f.ui.until(t, "the PDF", func() bool { return !w.busy() })
+	if !strings.Contains(testenv.PDFText(t, out), "Bellerive") {
+		t.Errorf("the sample's PDF has no text (status %q)", w.finish.status.Text)
+	}
+}

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
+	"image/png"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -16,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/disintegration/imaging"
 
+	"github.com/demat-app/demat/assets"
 	"github.com/demat-app/demat/scan"
 )
 
@@ -76,7 +79,9 @@ type pagesView struct {
 	selected int // index of the selected page, -1 for none
 	empty    *widget.Label
 
-	add, addFolder         *widget.Button
+	add, addFolder *widget.Button
+	// sample adds the bundled sample page; shown while there is no page.
+	sample                 *widget.Button
 	rotate, earlier, later *widget.Button
 	remove, cancel         *widget.Button
 	// scanBar is nil when no scanner driver is wired.
@@ -98,6 +103,7 @@ func newPagesView(w *Window) *pagesView {
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.empty.Alignment = fyne.TextAlignCenter
 
+	v.sample = widget.NewButtonWithIcon(lang.X("pages.sample", "Try with a sample page"), theme.FileImageIcon(), v.Sample)
 	v.add = widget.NewButtonWithIcon(lang.X("pages.add", "Add files…"), theme.ContentAddIcon(), v.askFiles)
 	v.add.Importance = widget.HighImportance
 	v.addFolder = widget.NewButtonWithIcon(lang.X("pages.add_folder", "Add a folder…"), theme.FolderOpenIcon(), v.askFolder)
@@ -124,7 +130,8 @@ func newPagesView(w *Window) *pagesView {
 		top = container.NewVBox(v.scanBar.content, top)
 	}
 	bottom := container.NewBorder(nil, nil, nil, v.cancel, container.NewVBox(v.progress, v.status))
-	v.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(v.grid, container.NewCenter(v.empty)))
+	v.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(v.grid,
+		container.NewVBox(layout.NewSpacer(), v.empty, container.NewCenter(v.sample), layout.NewSpacer())))
 	return v
 }
 
@@ -150,10 +157,13 @@ func (v *pagesView) refresh() {
 	if v.scanBar != nil {
 		v.scanBar.refresh()
 	}
+	setEnabled(v.sample, !busy)
 	if n == 0 {
 		v.empty.Show()
+		v.sample.Show()
 	} else {
 		v.empty.Hide()
+		v.sample.Hide()
 	}
 }
 
@@ -225,6 +235,18 @@ func (v *pagesView) Import(paths ...string) {
 	read := v.w.svc.Read
 	v.capture(lang.X("pages.reading", "Reading pages…"), false, func(ctx context.Context, emit func(scan.Page) error) error {
 		return read(ctx, paths, emit)
+	})
+}
+
+// Sample adds the page bundled with demat, so that the whole flow can be
+// tried with no scanner and nothing to import.
+func (v *pagesView) Sample() {
+	v.capture(lang.X("pages.reading", "Reading pages…"), false, func(ctx context.Context, emit func(scan.Page) error) error {
+		img, err := png.Decode(bytes.NewReader(assets.SamplePage))
+		if err != nil {
+			return err
+		}
+		return emit(scan.NewPage(img, 150, 150, "sample-page.png"))
 	})
 }
 

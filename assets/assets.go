@@ -33,3 +33,11 @@ var NotoSansArabic []byte
 //
 //go:embed translations
 var Translations embed.FS
+
+// SamplePage is a page to try demat with when there is no scanner and
+// nothing to import: a short French letter with an English line, made
+// for demat (typeset in Noto Sans, turned by 0.8° as a scan would be),
+// 1240 × 1754 pixels at 150 dpi (A4). Same licence as demat.
+//
+//go:embed sample-page.png
+var SamplePage []byte
