@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/demat-app/demat/internal/stamp"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/pipeline"
@@ -41,6 +42,9 @@ type docFlags struct {
 	alto, hocr   string
 	jpegQuality  int
 	colorDPI     float64
+
+	// stampFlags are --stamp, --stamp-place and --stamp-lang.
+	stampFlags stampFlags
 }
 
 // cleanSteps are the cleanup steps --clean can name.
@@ -221,8 +225,10 @@ func (d *docFlags) report(cmd *cobra.Command, res *pipeline.Result, problem erro
 			Warnings  []string `json:"warnings,omitempty"`
 			Languages string   `json:"languages"`
 			Error     string   `json:"error,omitempty"`
+			// Stamp is where the arrival stamp went on the first page.
+			Stamp *stamp.Placement `json:"stamp,omitempty"`
 		}{Type: "result", Output: res.Output, Pages: res.Pages, Words: res.Words, Seconds: res.Elapsed.Seconds(),
-			Warnings: res.Warnings, Languages: d.lang}
+			Warnings: res.Warnings, Languages: d.lang, Stamp: res.Stamp}
 		if problem != nil {
 			r.Error = problem.Error()
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/demat-app/demat/internal/config"
 	"github.com/demat-app/demat/internal/receipt"
 	"github.com/demat-app/demat/internal/register"
+	"github.com/demat-app/demat/internal/stamp"
 	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/pipeline"
 	"github.com/demat-app/demat/upload/outbox"
@@ -71,6 +72,9 @@ type registration struct {
 	// desk signs the depositor's receipt (--receipt), as receiptOpt says.
 	desk       *signer
 	receiptOpt receipt.Options
+	// stamp is the arrival stamp to draw, nil for none; reserve gives
+	// it its number and time.
+	stamp *stamp.Stamp
 }
 
 // addRegister adds --register to a command that makes a document.
@@ -78,6 +82,7 @@ func (d *docFlags) addRegister(f *pflag.FlagSet) {
 	f.StringVar(&d.register, "register", "", "register the document in this `register`: incoming, outgoing or internal; its number goes into the PDF's metadata (registration_number, with direction and received) and is printed (see demat register)")
 	f.StringVar(&d.receipt, "receipt", "", "with --register, also write the depositor's receipt to this PDF `file`, its QR code signed with the --sign certificate, else the configuration's [register] certificate (see demat register receipt)")
 	d.receiptFlags.add(f, "receipt-")
+	d.stampFlags.add(f)
 }
 
 // registration reads --register, checking it against the metadata
@@ -89,11 +94,16 @@ func (d *docFlags) registration(cmd *cobra.Command, logger *slog.Logger, opt pip
 		if d.receipt != "" {
 			return nil, usageError{errors.New("--receipt needs --register: only a registered item has a receipt")}
 		}
-		return nil, nil
+		_, err := d.stamp(cmd.Flags(), "", opt)
+		return nil, err
 	}
 	k, err := register.ParseKind(d.register)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--register: %w", err)}
+	}
+	st, err := d.stamp(cmd.Flags(), k, opt)
+	if err != nil {
+		return nil, err
 	}
 	m := opt.PDF.Meta
 	if m.RegistrationNumber != "" {
@@ -106,7 +116,7 @@ func (d *docFlags) registration(cmd *cobra.Command, logger *slog.Logger, opt pip
 	if err != nil {
 		return nil, err
 	}
-	g := &registration{e: register.Entry{Kind: k, File: out}, d: d, logger: logger}
+	g := &registration{e: register.Entry{Kind: k, File: out}, d: d, logger: logger, stamp: st}
 	if d.receipt != "" {
 		if g.receiptOpt, err = d.receiptFlags.check("receipt-"); err != nil {
 			return nil, err
@@ -148,6 +158,9 @@ func (g *registration) reserve(ctx context.Context, opt *pipeline.Options, devic
 	}
 	g.e = e
 	m.RegistrationNumber, m.Direction = e.Number, string(e.Kind)
+	if g.stamp != nil {
+		opt.Stamp = stamped(g.stamp, e, m.Received)
+	}
 	// The registry's properties are metadata given, which goes into the
 	// attached metadata record as --meta would (PDF/A-3b), unless PDF/A-2b
 	// was asked for.

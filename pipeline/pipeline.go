@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/demat-app/demat/internal/stamp"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/scan"
@@ -63,6 +64,9 @@ type Options struct {
 	// RemoveBlank drops the pages cleanup finds blank, with a warning for
 	// each; by default they are kept, with a warning.
 	RemoveBlank bool
+	// Stamp, when set, is drawn on the first page: the arrival stamp,
+	// where it covers no text (see stamp.Apply).
+	Stamp *stamp.Stamp
 	// Engine, when set, is used instead of starting Tesseract (the caller
 	// keeps ownership). Tests use it to inject faults.
 	Engine ocr.Engine
@@ -111,6 +115,9 @@ type Result struct {
 	Words    int
 	Warnings []string
 	Elapsed  time.Duration
+	// Stamp is where the arrival stamp went (Options.Stamp), on the
+	// first page; nil without one.
+	Stamp *stamp.Placement
 }
 
 // ErrExists reports an output file that is already there.
@@ -128,6 +135,7 @@ type job struct {
 	image  *pdf.Image    // the page image as it goes into the PDF
 	text   *ocr.Result
 	warn   []string
+	ink    *stamp.InkMap // where the page is dark, for the stamp; nil unless mapsInk
 }
 
 // Process reads every input, recognises each page and writes one
@@ -260,7 +268,18 @@ func build(ctx context.Context, read readFunc, out string, opt Options, keep boo
 			return nil
 		}
 		pw, ph := j.page.Size()
-		if err := w.AddEncodedPage(j.image, pw, ph, j.text); err != nil {
+		var overlay *pdf.Overlay
+		if opt.Stamp != nil && res.Pages == 0 {
+			ov, pl, warn, err := stampPage(opt.Stamp, j, pw, ph)
+			if err != nil {
+				return err
+			}
+			overlay, res.Stamp = ov, pl
+			if warn != "" {
+				j.warn = append(j.warn, warn)
+			}
+		}
+		if err := w.AddEncodedPage(j.image, pw, ph, j.text, overlay); err != nil {
 			return fmt.Errorf("%s: %w", out, err)
 		}
 		if textOut != nil {
@@ -416,6 +435,9 @@ func run(ctx context.Context, read readFunc, keep bool, engine ocr.Engine, cl *c
 						return gctx.Err()
 					}
 					continue
+				}
+				if opt.mapsInk(j) {
+					mapInk(j)
 				}
 				iopt := opt.Image
 				iopt.Report = j.report

@@ -12,7 +12,10 @@ import (
 // Rect is a rectangle in points from the page's top-left corner, y down
 // (as page images and OCR boxes are).
 type Rect struct {
-	X, Y, W, H float64
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+	W float64 `json:"w"`
+	H float64 `json:"h"`
 }
 
 // overlap is the area r and o share.
@@ -75,15 +78,15 @@ type Page struct {
 
 // Placement is where a stamp was put.
 type Placement struct {
-	Rect Rect
+	Rect Rect `json:"rect"`
 	// Zone names where it is: top-right, top-left, bottom-right,
 	// bottom-left (the corner areas), or page (elsewhere).
-	Zone string
+	Zone string `json:"zone"`
 	// Free says that it covers no word, ink or reserved area.
-	Free bool
+	Free bool `json:"free"`
 	// Covered is the share (0–1) of the stamp's area over words, ink
 	// or reserved areas.
-	Covered float64
+	Covered float64 `json:"covered"`
 }
 
 // Distances, in millimetres.

@@ -234,6 +234,7 @@ func (d *Drawn) Overlay(x, y, pw, ph float64) *pdf.Overlay {
 		textH += l.size * lead
 	}
 	top := y + (d.H-textH)/2
+	bases := make([]float64, len(d.lines))
 	for i, l := range d.lines {
 		sh := d.ts.Shape(l.s, l.size)
 		w := float64(sh.Width) / 64
@@ -241,10 +242,25 @@ func (d *Drawn) Overlay(x, y, pw, ph float64) *pdf.Overlay {
 		if rtl {
 			lx = cx + d.colW - w
 		}
-		base := top + l.size*lead/2 + 0.357*l.size // the capitals centred in the line
-		d.ts.Draw(text, sh, lx, base)
-		words.Lines = append(words.Lines, d.textLine(l, sh, lx, base, i+1))
+		bases[i] = top + l.size*lead/2 + 0.357*l.size // the capitals centred in the line
+		d.ts.Draw(text, sh, lx, bases[i])
 		top += l.size * lead
+	}
+	// The words go in the text layer in one size, on evenly spaced
+	// baselines from the first line's to the last's (a point or two from
+	// the drawn ones): text extractors then read the stamp as one block,
+	// not as lines of different sizes to interleave with the letter's.
+	for i, l := range d.lines {
+		sh := d.ts.Shape(l.s, l.size)
+		base := bases[0]
+		if n := len(d.lines); n > 1 {
+			base += (bases[n-1] - bases[0]) * float64(i) / float64(n-1)
+		}
+		lx := cx
+		if rtl {
+			lx = cx + d.colW - float64(sh.Width)/64
+		}
+		words.Lines = append(words.Lines, d.textLine(l, sh, lx, base, i+1))
 	}
 	code := &pdf.Path{Color: Color}
 	n := len(d.qr)
@@ -289,8 +305,9 @@ func (d *Drawn) textLine(l line, sh typeset.Shaped, x, base float64, para int) o
 	if typeset.RTL(l.s) {
 		dir = ocr.DirRTL
 	}
-	top, bottom := base-0.8*l.size, base+0.2*l.size
-	ln := ocr.Line{Size: l.size * k, Dir: dir, Block: 1, Para: para, Offset: -0.2 * l.size * k}
+	size := 8 * d.u
+	top, bottom := base-0.8*size, base+0.2*size
+	ln := ocr.Line{Size: size * k, Dir: dir, Block: 1, Para: para, Offset: -0.2 * size * k}
 	lx0, lx1 := math.Inf(1), math.Inf(-1)
 	start := 0
 	for i := 0; i <= len(runes); i++ {
@@ -348,24 +365,38 @@ func roundRect(p *pdf.Path, x, y, w, h, r float64) {
 }
 
 // Apply lays s out and finds its place on p: the overlay to draw on the
-// page, and where it went. A page too small for the stamp (a card, a
-// receipt) gets a smaller one, down to half size.
+// page, and where it went. When no area is free for the stamp at its
+// size, a smaller one (down to 65 %, its QR code's modules still 0.4 mm)
+// is tried before covering anything, and a page too small for the stamp
+// (a card, a receipt) gets a smaller one too, down to half size. When
+// none is free, the one that covers the least area goes.
 func Apply(s Stamp, p Page) (*pdf.Overlay, Placement, error) {
 	d, err := Lay(s, 1)
 	if err != nil {
 		return nil, Placement{}, err
 	}
-	room := math.Min((p.W-2*edgeMM*mm)/d.W, (p.H-2*edgeMM*mm)/d.H)
-	if room < 1 {
-		if d, err = Lay(s, math.Max(0.5, room)); err != nil {
-			return nil, Placement{}, err
-		}
-	}
 	if s.Reserve != nil {
 		p.Reserved = append(p.Reserved, s.Reserve(p.W, p.H)...)
 	}
-	pl := Find(p, d.W, d.H, s.Place)
-	return d.Overlay(pl.Rect.X, pl.Rect.Y, p.W, p.H), pl, nil
+	u := math.Min(1, math.Min((p.W-2*edgeMM*mm)/d.W, (p.H-2*edgeMM*mm)/d.H))
+	var best *Drawn
+	var bestPl Placement
+	for _, k := range []float64{1, 0.8, 0.65} {
+		scale := math.Max(0.5, u*k)
+		if scale != d.u {
+			if d, err = Lay(s, scale); err != nil {
+				return nil, Placement{}, err
+			}
+		}
+		pl := Find(p, d.W, d.H, s.Place)
+		if best == nil || pl.Covered*d.W*d.H < bestPl.Covered*best.W*best.H {
+			best, bestPl = d, pl
+		}
+		if pl.Free || s.Place != Auto {
+			break // a fixed place keeps the stamp's size
+		}
+	}
+	return best.Overlay(bestPl.Rect.X, bestPl.Rect.Y, p.W, p.H), bestPl, nil
 }
 
 // Words gives the boxes of an OCR result's words in points on a page of

@@ -221,6 +221,18 @@ func (g pageGeometry) matrix() [6]float64 {
 	return [6]float64{1, 0, 0, 1, 0, 0}
 }
 
+// Shown gives the rectangle the block takes on an unrotated page of
+// w × h points, in points from its lower-left corner, so that what else
+// is drawn on that page (the arrival stamp) can keep clear of it.
+func (a Appearance) Shown(w, h float64) (x, y, bw, bh float64, err error) {
+	a.applyDefaults()
+	s, _, err := a.place(pageGeometry{urx: w, ury: h})
+	if err != nil {
+		return 0, 0, 0, 0, err
+	}
+	return s[0], s[1], s[2] - s[0], s[3] - s[1], nil
+}
+
 // place gives the block's rectangle as shown (points from the shown
 // page's lower-left corner) and in default user space (the widget's
 // /Rect), checking that it lies on the page.
