@@ -427,7 +427,9 @@ func newRegisterShowCmd(logger *slog.Logger) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show NUMBER",
 		Short: "Show an entry and its audit trail",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Long: `Shows an entry and its audit trail. NUMBER may also be what an arrival
+stamp's QR code says (DEMATS1;n=…), as a barcode reader types it.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := openRegister(cmd.Context(), logger)
 			if err != nil {
@@ -435,6 +437,13 @@ func newRegisterShowCmd(logger *slog.Logger) *cobra.Command {
 			}
 			defer r.Close()
 			syncDeliveries(cmd.Context(), logger, r)
+			if strings.HasPrefix(args[0], stamp.PayloadPrefix+";") {
+				p, err := stamp.ParsePayload(args[0])
+				if err != nil {
+					return usageError{err}
+				}
+				args[0] = p.Number
+			}
 			e, err := r.Get(cmd.Context(), args[0])
 			if errors.Is(err, register.ErrNotFound) {
 				return fmt.Errorf("%s is not in the register (see demat register list)", args[0])

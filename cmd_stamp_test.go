@@ -181,6 +181,10 @@ func TestStampCLI(t *testing.T) {
 	if err != nil || p.Number != number || p.Time.Before(before) || p.Time.After(time.Now()) || p.DateOnly {
 		t.Errorf("zbarimg read %q: %+v %v", payload, p, err)
 	}
+	// What the QR code says finds the entry, as a barcode reader types it.
+	if code, stdout, stderr := runCLI("register", "show", payload); code != 0 || !strings.Contains(stdout, number) {
+		t.Errorf("register show %q: %d %s %s", payload, code, stdout, stderr)
+	}
 	crop := filepath.Join(dir, "stamp")
 	testenv.Run(t, "pdftoppm", "-png", "-r", "300", "-f", "1", "-l", "1", "-singlefile",
 		"-x", fmt.Sprint(int(pl.Rect.X*300/72)), "-y", fmt.Sprint(int(pl.Rect.Y*300/72)),
