@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"flag"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -13,8 +15,25 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
+	"github.com/demat-app/demat/app"
 	"github.com/demat-app/demat/internal/testenv"
 )
+
+var screenshots = flag.Bool("screenshots", false, "write docs/screenshots/{en,fr,ar}-<screen>.png from the real window under Xvfb")
+
+func init() {
+	// The window started by TestScreenshots: put in the state to show.
+	if screen := os.Getenv("DEMAT_SCREENSHOT"); screen != "" {
+		guiStarted = func(w *app.Window) {
+			go func() {
+				time.Sleep(500 * time.Millisecond)
+				fyne.Do(func() { w.Demo(screen) })
+			}()
+		}
+	}
+}
 
 // xserver starts a private Xvfb and gives its DISPLAY; it stops with the
 // test.
@@ -47,7 +66,7 @@ func xserver(tb testing.TB) string {
 // startWindow runs the demat window (this test binary as demat) on
 // display, in a throwaway home, and returns once the window is mapped,
 // with the time it took and the running process.
-func startWindow(tb testing.TB, display string) (time.Duration, *exec.Cmd, *bytes.Buffer) {
+func startWindow(tb testing.TB, display string, env ...string) (time.Duration, *exec.Cmd, *bytes.Buffer) {
 	tb.Helper()
 	home := tb.TempDir()
 	os.MkdirAll(filepath.Join(home, ".cache"), 0o700) // Fyne's cache goes there
@@ -56,6 +75,7 @@ func startWindow(tb testing.TB, display string) (time.Duration, *exec.Cmd, *byte
 		"HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_DATA_HOME="+filepath.Join(home, ".local/share"),
 		"DEMAT_CONFIG="+filepath.Join(home, "config.toml"), "DEMAT_DATA="+filepath.Join(home, "data"),
 		"LANGUAGE=fr", "WAYLAND_DISPLAY=")
+	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -144,4 +164,32 @@ func BenchmarkStartToWindow(b *testing.B) {
 		cmd.Wait()
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/start")
+}
+
+// TestScreenshots (with -screenshots) writes the screenshots of
+// docs/screenshots from the real window on Xvfb, in each language, with
+// a configuration holding a folder target and a certificate.
+func TestScreenshots(t *testing.T) {
+	if !*screenshots {
+		t.Skip("run with -screenshots to write docs/screenshots")
+	}
+	dir := t.TempDir()
+	p12, _ := testPKI(t, dir, "pw")
+	cfg := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("[[target]]\nname = \"archives\"\nkind = \"folder\"\nurl = %q\n\n[[target]]\nname = \"cloud\"\nkind = \"webdav\"\nurl = \"https://cloud.example.org/dav/Courrier\"\nuser = \"agent\"\npath = \"{year}/{reference}.pdf\"\n\n[[certificate]]\nname = \"agent\"\nfile = %q\n",
+		filepath.Join(dir, "archives"), p12)), 0o600)
+	display := xserver(t)
+	for _, code := range []string{"en", "fr", "ar"} {
+		for _, screen := range []string{"pages", "sign", "passphrase", "settings", "add-target"} {
+			_, cmd, out := startWindow(t, display, "LANGUAGE="+code, "DEMAT_SCREENSHOT="+screen, "DEMAT_CONFIG="+cfg)
+			time.Sleep(4 * time.Second) // the sample page is read, the dialog drawn
+			shot, err := exec.Command("import", "-display", display, "-window", "root", "-crop", "1000x700+0+0", "+repage", "png:-").Output()
+			if err != nil {
+				t.Fatalf("%s %s: %v\n%s", code, screen, err, out)
+			}
+			os.WriteFile(filepath.Join("docs", "screenshots", code+"-"+screen+".png"), shot, 0o644)
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}
+	}
 }
