@@ -32,6 +32,14 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 		return err
 	}
 	defer ob.Close()
+	// The window works without the register (a wrong [register] format,
+	// say): scanning and sending do not need it, only its tab is hidden.
+	reg, err := openRegister(ctx, logger)
+	if err != nil {
+		logger.Warn("the register cannot be opened", "err", err)
+	} else {
+		defer reg.Close()
+	}
 
 	drivers, err := sources(driverConfig{}, logger)
 	if err != nil {
@@ -51,6 +59,9 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 	w := a.NewWindow("demat")
 	gc := newGUIConfig(cfg, logger)
 	svc := gc.services(ob)
+	if reg != nil {
+		svc.Register = guiRegister{r: reg, ob: ob, logger: logger}
+	}
 	svc.Scanners = scanners
 	if guiHook != nil {
 		guiHook(&svc)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/demat-app/demat/app"
 	"github.com/demat-app/demat/internal/config"
+	"github.com/demat-app/demat/internal/register"
 	"github.com/demat-app/demat/upload"
 	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/outbox"
@@ -81,6 +82,23 @@ func (g *guiConfig) services(ob *outbox.Outbox) app.Services {
 		Keyring:         &guiKeyring{Store: credentials.New(), g: g},
 		Logger:          g.logger,
 	}
+}
+
+// guiRegister is the window's register: before listing, it records the
+// deliveries the outbox made since, as demat register list does, so the
+// entries say where their documents went.
+type guiRegister struct {
+	r      *register.Register
+	ob     *outbox.Outbox
+	logger *slog.Logger
+}
+
+var _ app.Register = guiRegister{}
+
+// List records the deliveries, then lists the entries.
+func (g guiRegister) List(ctx context.Context, f register.Filter) ([]register.Entry, error) {
+	recordDeliveries(ctx, g.logger, g.ob, g.r)
+	return g.r.List(ctx, f)
 }
 
 // guiKeyring is the OS keyring; a secret stored from the window makes

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/demat-app/demat/internal/register"
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pdf"
@@ -47,7 +48,8 @@ type fixture struct {
 	ui   *loopDriver
 	win  fyne.Window
 	ob   *outbox.Outbox
-	root string // the folder target's folder
+	reg  *register.Register // in the outbox's data folder, as the program has it
+	root string             // the folder target's folder
 }
 
 // newFixture opens the window in language code ("" for the system's).
@@ -65,6 +67,11 @@ func newFixture(t *testing.T, code string, change func(*Services)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	reg, err := register.Open(context.Background(), filepath.Join(dir, "data"), register.Options{Now: func() time.Time { return day }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() }) // after the window's last load
 	svc := Services{
 		Targets: func() []string { return []string{"documents"} },
 		Send: func(ctx context.Context, target, path string, meta map[string]string) (outbox.Delivery, error) {
@@ -75,6 +82,7 @@ func newFixture(t *testing.T, code string, change func(*Services)) *fixture {
 			return ob.Add(ctx, target, path, name, meta)
 		},
 		Outbox:    ob,
+		Register:  reg,
 		Languages: []string{"eng"}, // small English pages: fast OCR
 		Now:       func() time.Time { return day },
 	}
@@ -99,7 +107,7 @@ func newFixture(t *testing.T, code string, change func(*Services)) *fixture {
 		ui.drain(done) // the outbox may still be reporting
 		ob.Close()
 	})
-	return &fixture{w: w, ui: ui, win: win, ob: ob, root: root}
+	return &fixture{w: w, ui: ui, win: win, ob: ob, reg: reg, root: root}
 }
 
 // importPages drops files on the window and waits until they are read.
@@ -180,7 +188,7 @@ func TestFlow(t *testing.T) {
 			golden(t, f.win.Canvas(), l.Code+"/outbox.xml")
 			w.tabs.SelectIndex(2)
 			golden(t, f.win.Canvas(), l.Code+"/finish.xml")
-			w.tabs.SelectIndex(4)
+			w.show(w.settings.content)
 			golden(t, f.win.Canvas(), l.Code+"/settings.xml")
 
 			out := filepath.Join(f.root, "Lettre.pdf")
@@ -336,7 +344,7 @@ func TestLanguageSetting(t *testing.T) {
 	w := f.w
 	f.importPages(t, "phototest.tif")
 	test.Type(w.describe.entries["title"], "Facture")
-	w.tabs.SelectIndex(4)
+	w.show(w.settings.content)
 	w.settings.language.SetSelected("العربية")
 	if CurrentLanguage() != "ar" || w.tabs.Items[0].Text != tr("ar", "tab.pages") {
 		t.Fatalf("language %q, first tab %q", CurrentLanguage(), w.tabs.Items[0].Text)
@@ -344,7 +352,7 @@ func TestLanguageSetting(t *testing.T) {
 	if w.app.Preferences().String(prefLanguage) != "ar" {
 		t.Error("the choice is not saved")
 	}
-	if len(w.doc.pages) != 1 || w.describe.entries["title"].Text != "Facture" || w.tabs.SelectedIndex() != 4 {
+	if len(w.doc.pages) != 1 || w.describe.entries["title"].Text != "Facture" || w.tabs.Selected().Content != w.settings.content {
 		t.Error("the document or the tab was lost in the change")
 	}
 	w.settings.language.SetSelected(w.settings.language.Options[0]) // the system's

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/demat-app/demat/internal/register"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pipeline"
 	"github.com/demat-app/demat/scan"
@@ -36,6 +37,9 @@ type Services struct {
 	Send func(ctx context.Context, target, path string, meta map[string]string) (outbox.Delivery, error)
 	// Outbox shows the deliveries; nil hides the Outbox tab.
 	Outbox Outbox
+	// Register shows the registry desk's entries; nil hides the Register
+	// tab.
+	Register Register
 	// Certificates lists the signing certificates of the configuration.
 	// Nil: signing is not offered.
 	Certificates func() []Certificate
@@ -97,6 +101,15 @@ type Outbox interface {
 }
 
 var _ Outbox = (*outbox.Outbox)(nil)
+
+// Register is the part of *register.Register the window uses.
+type Register interface {
+	// List gives the entries that match f, in the order they were
+	// registered; the window shows them newest first.
+	List(ctx context.Context, f register.Filter) ([]register.Entry, error)
+}
+
+var _ Register = (*register.Register)(nil)
 
 func (s *Services) applyDefaults() {
 	if s.Read == nil {

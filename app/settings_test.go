@@ -100,7 +100,7 @@ func TestSettings(t *testing.T) {
 			os.WriteFile(cfg, []byte("# the desk's configuration\n"), 0o600)
 			f := newFixture(t, l.Code, configServices(t, cfg))
 			w := f.w
-			w.tabs.SelectIndex(4)
+			w.show(w.settings.content)
 			f.ui.until(t, "the targets", func() bool { return len(w.settings.targets) == 1 })
 			golden(t, f.win.Canvas(), l.Code+"/settings-targets.xml")
 

@@ -41,6 +41,7 @@ type Window struct {
 	describe *describeView
 	finish   *finishView
 	outbox   *outboxView
+	register *registerView
 	settings *settingsView
 }
 
@@ -90,8 +91,19 @@ func (w *Window) build() {
 		w.outbox = newOutboxView(w)
 		w.tabs.Append(container.NewTabItemWithIcon(lang.X("tab.outbox", "Outbox"), theme.UploadIcon(), w.outbox.content))
 	}
+	if w.svc.Register != nil {
+		w.register = newRegisterView(w)
+		w.tabs.Append(container.NewTabItemWithIcon(lang.X("tab.register", "Register"), theme.ListIcon(), w.register.content))
+	}
 	w.tabs.Append(container.NewTabItemWithIcon(lang.X("tab.settings", "Settings"), theme.SettingsIcon(), w.settings.content))
-	w.tabs.OnSelected = func(*container.TabItem) { w.refresh() }
+	w.tabs.OnSelected = func(it *container.TabItem) {
+		w.refresh()
+		// The register changes behind the window (documents registered
+		// from a terminal, deliveries recorded): read it as it is shown.
+		if w.register != nil && it.Content == w.register.content {
+			w.register.reload()
+		}
+	}
 	w.win.SetContent(w.tabs)
 	w.refresh()
 	if w.outbox != nil {
