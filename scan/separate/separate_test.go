@@ -264,3 +264,68 @@ func BenchmarkDetect(b *testing.B) {
 		}
 	})
 }
+
+// patchSheet draws four bars 130 mm long at 300 dpi with Kodak's widths,
+// wide where the pattern says, the narrow space between them.
+func patchSheet(pattern []bool) *image.Gray {
+	px := 300 / 25.4
+	g := image.NewGray(image.Rect(0, 0, 2480, 3508))
+	draw.Draw(g, g.Rect, image.White, image.Point{}, draw.Src)
+	x := 90.0
+	for _, wide := range pattern {
+		w := separate.PatchNarrowMM
+		if wide {
+			w = separate.PatchWideMM
+		}
+		draw.Draw(g, image.Rect(int(x*px), int(60*px), int((x+w)*px), int(190*px)), image.Black, image.Point{}, draw.Src)
+		x += w + separate.PatchGapMM
+	}
+	return g
+}
+
+// Only Patch T (and its reading backwards, Patch 3) cuts: the other patch
+// codes, which scanners give other meanings, and a ruled table do not.
+func TestPatchCodes(t *testing.T) {
+	opt := separate.Options{Patch: true}
+	for _, c := range []struct {
+		name    string
+		pattern []bool
+		want    bool
+	}{
+		{"patch T", []bool{false, true, false, true}, true},
+		{"patch 3 (T backwards)", []bool{true, false, true, false}, true},
+		{"patch 1", []bool{true, true, false, false}, false},
+		{"patch 2", []bool{true, false, false, true}, false},
+		{"patch 4", []bool{false, true, true, false}, false},
+		{"patch 6", []bool{false, false, true, true}, false},
+		{"four narrow bars", []bool{false, false, false, false}, false},
+	} {
+		g := patchSheet(c.pattern)
+		if got := separate.Detect(g, 300, opt).PatchT; got != c.want {
+			t.Errorf("%s: Patch T %v, want %v", c.name, got, c.want)
+		}
+		if c.want {
+			turned := imaging.Rotate(g, 5, color.White)
+			if !separate.Detect(turned, 300, opt).PatchT {
+				t.Errorf("%s turned 5°: not found", c.name)
+			}
+			lying := imaging.Rotate90(g)
+			if !separate.Detect(lying, 300, opt).PatchT {
+				t.Errorf("%s lying: not found", c.name)
+			}
+		}
+	}
+	// A ruled table: long lines 2 mm apart, in both directions.
+	px := 300 / 25.4
+	g := image.NewGray(image.Rect(0, 0, 2480, 3508))
+	draw.Draw(g, g.Rect, image.White, image.Point{}, draw.Src)
+	for i := 0; i < 40; i++ {
+		x := int((20 + 4*float64(i)) * px)
+		draw.Draw(g, image.Rect(x, int(20*px), x+int(2*px), int(200*px)), image.Black, image.Point{}, draw.Src)
+		y := int((210 + 2*float64(i)) * px)
+		draw.Draw(g, image.Rect(int(20*px), y, int(190*px), y+3), image.Black, image.Point{}, draw.Src)
+	}
+	if separate.Detect(g, 300, opt).PatchT {
+		t.Error("a ruled table is Patch T")
+	}
+}
