@@ -30,14 +30,18 @@ run: build
 
 test: deps
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v -e '/scan/clean$$' -e '/scan/sane$$')
+	$(GO) test -race -count=1 -timeout 20m $$($(GO) list ./... | grep -v -e '/scan/clean$$' -e '/scan/separate$$' -e '/scan/sane$$' -e '/demat$$')
+	# The command's tests run demat end to end (OCR of whole batches) in
+	# child processes: under the race detector they took over 15 minutes
+	# for what the packages' own -race tests already cover.
+	$(GO) test -count=1 -timeout 20m .
 	# The SANE test backend has now and then stopped delivering a page
 	# when its tests ran beside the OCR-heavy packages: they run on their
 	# own.
 	$(GO) test -race -count=1 -timeout 10m ./scan/sane
-	# scan/clean is single-threaded pixel code: the race detector has
-	# nothing to find there and would slow it tenfold.
-	$(GO) test -count=1 -timeout 10m ./scan/clean
+	# scan/clean and scan/separate are single-threaded pixel code: the
+	# race detector has nothing to find there and would slow them tenfold.
+	$(GO) test -count=1 -timeout 10m ./scan/clean ./scan/separate
 
 bench: deps-bench build
 	DEMAT_CORPUS=$(abspath $(CORPUS)) $(GO) test -run '^$$' -bench . -benchmem -count=1 ./ocr ./pdf ./scan/... ./pipeline
