@@ -178,10 +178,23 @@ func TestScreenshots(t *testing.T) {
 	cfg := filepath.Join(dir, "config.toml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("[[target]]\nname = \"archives\"\nkind = \"folder\"\nurl = %q\n\n[[target]]\nname = \"cloud\"\nkind = \"webdav\"\nurl = \"https://cloud.example.org/dav/Courrier\"\nuser = \"agent\"\npath = \"{year}/{reference}.pdf\"\n\n[[certificate]]\nname = \"agent\"\nfile = %q\n",
 		filepath.Join(dir, "archives"), p12)), 0o600)
+	// A register with a few items, one of them voided.
+	data := filepath.Join(dir, "data")
+	t.Setenv("DEMAT_CONFIG", cfg)
+	t.Setenv("DEMAT_DATA", data)
+	for _, item := range [][]string{
+		{"incoming", "sender=وزارة الداخلية", "subject=طلب رخصة البناء"},
+		{"incoming", "sender=Commune de Salé", "subject=Demande de certificat de résidence"},
+		{"outgoing", "recipient=Wilaya de Rabat", "subject=Réponse au courrier 2026/A/000002"},
+	} {
+		if code, _, stderr := runCLI("register", "add", item[0], "--meta", item[1], "--meta", item[2]); code != 0 {
+			t.Fatalf("register add: %s", stderr)
+		}
+	}
 	display := xserver(t)
 	for _, code := range []string{"en", "fr", "ar"} {
-		for _, screen := range []string{"pages", "sign", "passphrase", "settings", "add-target"} {
-			_, cmd, out := startWindow(t, display, "LANGUAGE="+code, "DEMAT_SCREENSHOT="+screen, "DEMAT_CONFIG="+cfg)
+		for _, screen := range []string{"pages", "sign", "passphrase", "register", "settings", "add-target"} {
+			_, cmd, out := startWindow(t, display, "LANGUAGE="+code, "DEMAT_SCREENSHOT="+screen, "DEMAT_CONFIG="+cfg, "DEMAT_DATA="+data)
 			time.Sleep(4 * time.Second) // the sample page is read, the dialog drawn
 			shot, err := exec.Command("import", "-display", display, "-window", "root", "-crop", "1000x700+0+0", "+repage", "png:-").Output()
 			if err != nil {

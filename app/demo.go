@@ -18,6 +18,11 @@ func (w *Window) Demo(screen string) {
 				f.askSecret(f.certs[0], "", func(secretAnswer) {})
 			}
 		}
+	case "register":
+		if w.register != nil {
+			w.show(w.register.content)
+			w.register.reload()
+		}
 	case "settings":
 		w.show(w.settings.content)
 	case "add-target":
