@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/demat-app/demat/app"
 	"github.com/demat-app/demat/internal/config"
@@ -275,65 +271,8 @@ func (g *guiConfig) addCertificate(name, where string) error {
 		return errors.New("give the certificate a name")
 	}
 	cfg := g.get()
-	if _, ok := cfg.Certificate(name); ok {
-		return fmt.Errorf("a certificate named %q exists: choose another name", name)
-	}
-	if err := appendConfig(cfg.File(), "certificate", c); err != nil {
+	if err := cfg.AddCertificate(c); err != nil {
 		return err
 	}
 	return g.reload()
-}
-
-// appendConfig appends v as a [[table]] to the configuration file at
-// path, keeping what is there, written temp → fsync → rename; a result
-// the configuration would not load is not written.
-func appendConfig(path, table string, v any) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("config: %w", err)
-	}
-	var buf bytes.Buffer
-	buf.Write(old)
-	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
-		buf.WriteByte('\n')
-	}
-	if len(old) > 0 {
-		buf.WriteByte('\n')
-	}
-	buf.WriteString("[[" + table + "]]\n")
-	enc := toml.NewEncoder(&buf)
-	enc.Indent = ""
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.toml")
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("config: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("config: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if _, err := config.LoadFile(tmp.Name()); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

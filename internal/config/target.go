@@ -132,6 +132,30 @@ func (c *Config) AddTarget(t Target) error {
 	if _, ok := c.FindTarget(t.Name); ok {
 		return fmt.Errorf("a target named %q exists: remove it first (demat target remove %s)", t.Name, t.Name)
 	}
+	if err := c.appendTable("target", t); err != nil {
+		return err
+	}
+	c.Targets = append(c.Targets, t)
+	return nil
+}
+
+// AddCertificate appends a certificate to the configuration file, as
+// AddTarget does a target.
+func (c *Config) AddCertificate(cert Certificate) error {
+	if _, ok := c.Certificate(cert.Name); ok {
+		return fmt.Errorf("a certificate named %q exists: choose another name", cert.Name)
+	}
+	if err := c.appendTable("certificate", cert); err != nil {
+		return err
+	}
+	c.Certificates = append(c.Certificates, cert)
+	return nil
+}
+
+// appendTable appends v as a [[table]] to the configuration file,
+// keeping what is there (comments included), and writes it atomically;
+// a file the configuration would not load is not written.
+func (c *Config) appendTable(table string, v any) error {
 	old, err := os.ReadFile(c.path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("config: %w", err)
@@ -144,22 +168,21 @@ func (c *Config) AddTarget(t Target) error {
 	if len(old) > 0 {
 		buf.WriteByte('\n')
 	}
-	buf.WriteString("[[target]]\n")
+	buf.WriteString("[[" + table + "]]\n")
 	enc := toml.NewEncoder(&buf)
 	enc.Indent = ""
-	if err := enc.Encode(t); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	// Check what would be written reads back as it should.
 	var probe Config
 	if _, err := toml.Decode(buf.String(), &probe); err != nil {
-		return fmt.Errorf("config: adding the target would break %s: %w", c.path, err)
+		return fmt.Errorf("config: adding the %s would break %s: %w", table, c.path, err)
 	}
-	if err := writeAtomic(c.path, buf.Bytes()); err != nil {
+	if err := probe.check(); err != nil {
 		return err
 	}
-	c.Targets = append(c.Targets, t)
-	return nil
+	return writeAtomic(c.path, buf.Bytes())
 }
 
 // RemoveTarget removes a target's [[target]] table from the file.
