@@ -35,6 +35,8 @@ type Config struct {
 	Register Register `toml:"register"`
 	// Separator tells separator sheets and reads their codes.
 	Separator Separator `toml:"separator"`
+	// DocTypes are the kinds of document described, with their fields.
+	DocTypes []DocType `toml:"doctype"`
 	// path is where the configuration was read from.
 	path string
 }
@@ -117,6 +119,9 @@ func (c *Config) File() string { return c.path }
 
 func (c *Config) check() error {
 	if _, err := c.Separator.Rules(); err != nil {
+		return err
+	}
+	if err := checkDocTypes(c.DocTypes); err != nil {
 		return err
 	}
 	targets := map[string]bool{}
