@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/demat-app/demat/internal/config"
 	"github.com/demat-app/demat/internal/stamp"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pdf"
@@ -30,11 +32,14 @@ type docFlags struct {
 	pdfa                      string
 	meta                      []string
 	metaFile                  string
-	attach                    []string
-	keepColor                 bool
-	sign                      signFlags
-	send                      string
-	register                  string
+	// docType is --type: a [[doctype]] of the configuration whose
+	// defaults fill the description and whose rules check it.
+	docType   string
+	attach    []string
+	keepColor bool
+	sign      signFlags
+	send      string
+	register  string
 	// receipt is --receipt: the depositor's receipt's file, written
 	// as receiptFlags say.
 	receipt      string
@@ -68,6 +73,7 @@ func (d *docFlags) add(f *pflag.FlagSet, dpiHelp string) {
 	f.StringVar(&d.pdfa, "pdfa", "", "PDF/A `level`: 2b, 3b or off (default: 2b, or 3b when files or metadata are attached)")
 	f.StringArrayVar(&d.meta, "meta", nil, "set a metadata property, `key=value` (repeatable; keys: see demat help metadata)")
 	f.StringVar(&d.metaFile, "meta-file", "", "read metadata from a JSON `file` (an object of the same keys as --meta; --meta wins)")
+	f.StringVar(&d.docType, "type", "", "the document's `type`, a [[doctype]] of the configuration: its defaults fill the description, its required fields, choices and patterns are checked before anything is read")
 	f.StringArrayVar(&d.attach, "attach", nil, "embed a `file` in the PDF (repeatable; makes it PDF/A-3b)")
 	f.BoolVar(&d.keepColor, "keep-color", false, "store colour and grey pages in full colour, even those that black and white (or black-and-white text over colour) would keep")
 	f.IntVar(&d.jpegQuality, "jpeg-quality", pdf.DefaultJPEGQuality, "`quality` (1–100) of the JPEGs demat writes (a JPEG page that needs no change keeps its own)")
@@ -103,8 +109,13 @@ func (d *docFlags) pdfOptions(opt *pdf.Options) error {
 	if d.title != "" {
 		m.Title = d.title
 	}
+	if d.docType != "" {
+		if err := applyDocType(d.docType, &m, time.Now()); err != nil {
+			return err
+		}
+	}
 	opt.Meta = m
-	given := len(d.meta) > 0 || d.metaFile != ""
+	given := len(d.meta) > 0 || d.metaFile != "" || d.docType != ""
 	for _, path := range d.attach {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -279,4 +290,45 @@ func count(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// applyDocType fills m's empty fields from the named document type's
+// defaults (the direction, "today" for dates), sets document_type to the
+// type's name, and checks the description against the type's rules.
+func applyDocType(name string, m *pdf.Metadata, now time.Time) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	dt, ok := cfg.DocType(name)
+	if !ok {
+		names := cfg.DocTypeNames()
+		if len(names) == 0 {
+			return usageError{fmt.Errorf("--type %s: the configuration (%s) has no [[doctype]]", name, cfg.File())}
+		}
+		return usageError{fmt.Errorf("--type %s: no such document type (the configuration has %s)", name, strings.Join(names, ", "))}
+	}
+	if m.Direction == "" && dt.Direction != "" {
+		m.Direction = dt.Direction
+	}
+	if m.DocumentType == "" {
+		m.DocumentType = dt.Name
+	}
+	for _, f := range dt.Fields {
+		if m.Get(f.Key) != "" || f.Default == "" {
+			continue
+		}
+		v := f.Default
+		if v == "today" {
+			v = now.Format("2006-01-02")
+		}
+		if err := m.Set(f.Key, v); err != nil {
+			return usageError{fmt.Errorf("--type %s: default of %s: %w", name, f.Key, err)}
+		}
+	}
+	if err := dt.Check(m.Map()); err != nil {
+		return usageError{fmt.Errorf("--type %s: the description does not fit the type: %s (give them with --meta key=value)",
+			name, strings.ReplaceAll(err.Error(), "\n", "; "))}
+	}
+	return nil
 }
