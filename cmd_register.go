@@ -75,6 +75,9 @@ type registration struct {
 	// stamp is the arrival stamp to draw, nil for none; reserve gives
 	// it its number and time.
 	stamp *stamp.Stamp
+	// shared: the register and the desk's key are the caller's, left
+	// open by complete and abandon (the window's registry desk).
+	shared bool
 }
 
 // addRegister adds --register to a command that makes a document.
@@ -200,23 +203,10 @@ func (g *registration) complete(cmd *cobra.Command, res *pipeline.Result) error 
 	if g == nil {
 		return nil
 	}
-	defer g.r.Close()
-	defer g.desk.close()
-	// Even when interrupted now, the document is there: record it.
-	ctx := context.WithoutCancel(cmd.Context())
-	sum, _, err := register.HashFile(res.Output)
-	if err != nil {
-		return fmt.Errorf("register %s: %w", g.e.Number, err)
-	}
-	e, err := g.r.Complete(ctx, g.e.Number, g.e.File, sum, res.Pages)
+	defer g.close()
+	e, err := g.record(cmd.Context(), res)
 	if err != nil {
 		return err
-	}
-	g.e = e
-	if g.desk != nil {
-		if err := writeReceipt(g.desk, e, g.d.receipt, g.d.force, g.receiptOpt); err != nil {
-			return fmt.Errorf("%s is registered as %s, but its receipt was not written (demat register receipt %s writes it): %w", res.Output, e.Number, e.Number, err)
-		}
 	}
 	w := cmd.OutOrStdout()
 	if g.d.asJSON {
@@ -232,14 +222,47 @@ func (g *registration) complete(cmd *cobra.Command, res *pipeline.Result) error 
 	return nil
 }
 
+// record completes the register's entry with the finished document
+// (signed, if it was) and writes the depositor's receipt (with a desk
+// key); the window records its registrations with it too. An error after
+// Complete leaves the entry registered and says so.
+func (g *registration) record(ctx context.Context, res *pipeline.Result) (register.Entry, error) {
+	// Even when interrupted now, the document is there: record it.
+	ctx = context.WithoutCancel(ctx)
+	sum, _, err := register.HashFile(res.Output)
+	if err != nil {
+		return register.Entry{}, fmt.Errorf("register %s: %w", g.e.Number, err)
+	}
+	e, err := g.r.Complete(ctx, g.e.Number, g.e.File, sum, res.Pages)
+	if err != nil {
+		return register.Entry{}, err
+	}
+	g.e = e
+	if g.desk != nil {
+		if err := writeReceipt(g.desk, e, g.d.receipt, g.d.force, g.receiptOpt); err != nil {
+			return e, fmt.Errorf("%s is registered as %s, but its receipt was not written (demat register receipt %s writes it): %w", res.Output, e.Number, e.Number, err)
+		}
+	}
+	return e, nil
+}
+
+// close releases the register and the desk's key, unless they are the
+// caller's (shared: the window keeps them open).
+func (g *registration) close() {
+	if g.shared {
+		return
+	}
+	g.r.Close()
+	g.desk.close()
+}
+
 // abandon voids the number of a document that was not made, saying why:
 // the number stays used, so the register keeps no gap.
 func (g *registration) abandon(ctx context.Context, cause error) {
 	if g == nil {
 		return
 	}
-	defer g.r.Close()
-	defer g.desk.close()
+	defer g.close()
 	if g.e.Number == "" {
 		return // it failed before a number was taken
 	}

@@ -64,11 +64,10 @@ func (d *docFlags) stamp(f *pflag.FlagSet, k register.Kind, opt pipeline.Options
 	default:
 		return nil, usageError{fmt.Errorf("--stamp-lang %q: want fr, ar or en", s.lang)}
 	}
-	cfg, err := config.Load()
+	st, err := arrivalStamp(k, lang, place)
 	if err != nil {
 		return nil, err
 	}
-	st := &stamp.Stamp{Kind: string(k), Service: cfg.Register.Service, Lang: lang, Place: place}
 	if d.sign.cert != "" {
 		// A visible signature block on the first page is drawn after
 		// the stamp: the stamp keeps clear of where it will be.
@@ -87,6 +86,18 @@ func (d *docFlags) stamp(f *pflag.FlagSet, k register.Kind, opt pipeline.Options
 		}
 	}
 	return st, nil
+}
+
+// arrivalStamp is the stamp of an item of register k, in lang, at
+// place, naming the configuration's [register] service; its number and
+// time come when reserved (stamped). The window's registry desk stamps
+// with it too.
+func arrivalStamp(k register.Kind, lang string, place stamp.Place) (*stamp.Stamp, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
+	}
+	return &stamp.Stamp{Kind: string(k), Service: cfg.Register.Service, Lang: lang, Place: place}, nil
 }
 
 // stampLang is the document's language as a stamp's: its metadata's
