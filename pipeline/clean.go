@@ -46,7 +46,8 @@ func (c *cleaner) close() {
 // JPEG, a G4 page stays G4); an edited page is rendered from its original
 // and handed on as pixels (black and white staying black and white), which
 // the PDF stage encodes by what the page holds. OCR reads the page that
-// goes into the PDF, so the text layer stays on the words.
+// goes into the PDF, so the text layer stays on the words. A page whose
+// edits a person chose (scan.Page.Edits) gets those, see chosen.
 func (c *cleaner) clean(ctx context.Context, j *job) error {
 	if c == nil {
 		return nil
@@ -55,6 +56,9 @@ func (c *cleaner) clean(ctx context.Context, j *job) error {
 	img, dpi, err := pixels(p)
 	if err != nil {
 		return err
+	}
+	if p.Edits != nil {
+		return c.chosen(ctx, j, img, dpi)
 	}
 	opt := c.opt
 	if c.osd != nil {
@@ -70,6 +74,56 @@ func (c *cleaner) clean(ctx context.Context, j *job) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	c.apply(j, img, edits, rep, func(w clean.Warning) bool {
+		return w == clean.WarnSkewed && !opt.NoDeskew // corrected: nothing for a person to do
+	})
+	return nil
+}
+
+// chosen applies the edits a person chose for a page (see
+// scan.Page.Edits) and decides none: no step is done again that the
+// person undid. The page is still measured, as Auto measures it with
+// every step that moves pixels left out (a photo flattened from the
+// corners of the person's Perspective edit, so that its resolution is
+// the one that edit gives): the quality warnings and how the PDF stores
+// the page come from those measures. A page left crooked keeps its
+// warning; one the person turned loses the warning that it lies on its
+// side.
+func (c *cleaner) chosen(ctx context.Context, j *job, img image.Image, dpi float64) error {
+	p := &j.page
+	edits := p.Edits
+	p.Edits = nil // applied below: the page handed on carries none
+	opt := c.opt
+	opt.NoDeskew, opt.NoOrient, opt.NoCrop, opt.Binarize = true, true, true, false
+	opt.Orient, opt.Photo, opt.Corners = nil, false, nil
+	deskewed, turns := false, 0
+	for _, e := range edits {
+		switch e.Kind {
+		case clean.Perspective:
+			corners := e.Corners
+			opt.Corners = &corners
+		case clean.Deskew:
+			deskewed = true
+		case clean.Rotate:
+			turns += e.Turns
+		}
+	}
+	_, rep := clean.Auto(img, dpi, opt)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	rep.Turns = turns & 3
+	c.apply(j, img, edits, rep, func(w clean.Warning) bool {
+		return w == clean.WarnSkewed && deskewed || w == clean.WarnSideways && turns&1 == 1
+	})
+	return nil
+}
+
+// apply records a page's edits and report on its job, adds the report's
+// warnings but those fixed says were dealt with, and renders the page
+// when there are edits.
+func (c *cleaner) apply(j *job, img image.Image, edits clean.Edits, rep clean.Report, fixed func(clean.Warning) bool) {
+	p := &j.page
 	j.edits, j.report = edits, &rep
 	if rep.Photo && p.GuessedDPI {
 		// A flattened photo gets its resolution from the paper size it
@@ -77,15 +131,13 @@ func (c *cleaner) clean(ctx context.Context, j *job) error {
 		j.warn = slices.DeleteFunc(j.warn, func(w string) bool { return strings.Contains(w, file.GuessedDPINote) })
 	}
 	for _, w := range rep.Warnings {
-		if w == clean.WarnSkewed && !opt.NoDeskew {
-			continue // corrected: nothing for a person to do
+		if !fixed(w) {
+			j.warn = append(j.warn, fmt.Sprintf("%s: %s", p.Source, w))
 		}
-		j.warn = append(j.warn, fmt.Sprintf("%s: %s", p.Source, w))
 	}
 	if len(edits) > 0 {
 		render(p, img, edits, rep)
 	}
-	return nil
 }
 
 // render replaces the page's image by what edits make of img (see clean).

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+
+	"github.com/demat-app/demat/scan/clean"
 )
 
 // Page is one captured page image.
@@ -37,6 +39,12 @@ type Page struct {
 	// Warnings say what was guessed or fixed on the way in (a resolution
 	// that was missing, a transparent background put on white).
 	Warnings []string
+	// Edits, when not nil, are the cleanup edits a person chose for the
+	// page, in the pixels of its image (those clean.Auto decided, some
+	// maybe taken out, a photo's corners maybe moved): cleanup applies
+	// them and decides none of its own, so that an edit a person undid
+	// is not done again. An empty, non-nil list keeps the page as it is.
+	Edits clean.Edits
 }
 
 // Pixels returns the decoded image, decoding it on first use.
