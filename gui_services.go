@@ -75,6 +75,7 @@ func (g *guiConfig) services(ob *outbox.Outbox) app.Services {
 		AddTarget:       g.addTarget,
 		TestTarget:      g.testTarget,
 		AddCertificate:  g.addCertificate,
+		DocTypes:        func() []config.DocType { return g.get().DocTypes },
 		Keyring:         &guiKeyring{Store: credentials.New(), g: g},
 		Logger:          g.logger,
 	}

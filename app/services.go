@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/demat-app/demat/internal/config"
 	"github.com/demat-app/demat/internal/register"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/pipeline"
@@ -60,6 +61,10 @@ type Services struct {
 	// where is a PKCS#12 file or a pkcs11: URI. Nil: certificates are not
 	// added from the window.
 	AddCertificate func(name, where string) error
+	// DocTypes lists the document types of the configuration, whose
+	// fields the Describe screen shows; nil or none: every field, none
+	// required.
+	DocTypes func() []config.DocType
 	// Verify checks the signatures of the PDF at path.
 	Verify func(path string) (*sign.Report, error)
 	// Keyring keeps the passphrases, PINs and passwords.
