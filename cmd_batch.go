@@ -114,7 +114,7 @@ listed. The exit status is 1 when a row could not be made.`,
 				named[rel] = true
 				parts := strings.Split(rel, string(filepath.Separator))
 				for i := range parts {
-					parts[i] = safeName(parts[i])
+					parts[i] = pipeline.SafeName(parts[i])
 				}
 				out := filepath.Join(d.out, filepath.Join(parts...)+".pdf")
 				if prev, dup := outs[out]; dup {

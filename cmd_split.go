@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -84,44 +83,6 @@ func nameTemplate(out string) (string, error) {
 	return "", usageError{fmt.Errorf("with --split, -o is a folder (-o out/) or a name template (-o 'lot-{n:3}.pdf', -o 'out/{reference}.pdf'), not one file: %s", out)}
 }
 
-var placeholder = regexp.MustCompile(`\{([a-zA-Z_][a-zA-Z0-9_-]*)(?::(\d+))?\}`)
-
-// fileName fills a name template: {n} (the document's number in the
-// batch, {n:3} zero-padded to 3 digits) and any field of the document;
-// missing lists those the document does not have.
-func fileName(tmpl string, n int, fields map[string]string) (name string, missing []string) {
-	name = placeholder.ReplaceAllStringFunc(tmpl, func(m string) string {
-		sub := placeholder.FindStringSubmatch(m)
-		key, width := sub[1], sub[2]
-		if key == "n" {
-			if width != "" {
-				return fmt.Sprintf("%0*d", atoi(width), n)
-			}
-			return strconv.Itoa(n)
-		}
-		v, ok := fields[key]
-		if !ok || v == "" {
-			missing = append(missing, key)
-			return ""
-		}
-		return safeName(v)
-	})
-	return name, missing
-}
-
-func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
-
-// safeName keeps a field's value from making a path: separators, and the
-// characters Windows refuses, become underscores.
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
-			return '_'
-		}
-		return r
-	}, strings.TrimSpace(s))
-}
-
 // splitRun writes the documents of a batch: split runs the batch (it is
 // pipeline.SplitFiles or SplitScan, already given its inputs), and each
 // document is named from -o, described by its separator's fields, and
@@ -159,36 +120,23 @@ func (d *docFlags) splitRun(cmd *cobra.Command, logger *slog.Logger, sf *splitFl
 	var srcErr *pipeline.SourceError
 	err = split(sp, func(ctx context.Context, doc *pipeline.Document) error {
 		dopt := opt
-		fields := map[string]string{}
-		if doc.Separator != nil {
-			fields["value"] = doc.Separator.Value
-			for k, v := range doc.Separator.Fields {
-				fields[k] = v
-				if err := dopt.PDF.Meta.Set(k, v); err == nil {
-					continue
-				} else if !strings.HasPrefix(err.Error(), "unknown metadata key") {
-					opt.Progress(pipeline.Event{Stage: pipeline.StageSplit, Warning: fmt.Sprintf("document %d: separator %q: %v; the field is left out", doc.N, doc.Separator.Value, err)})
-				}
-			}
-			if d.pdfa == "" && len(doc.Separator.Fields) > 0 {
-				// Fields given are attached as the metadata record, as
-				// with --meta (PDF/A-3b).
-				dopt.PDF.PDFA, dopt.PDF.Record = pdf.PDFA3B, true
-			}
+		fields, warnings := pipeline.Describe(doc.Separator, &dopt.PDF.Meta)
+		for _, w := range warnings {
+			opt.Progress(pipeline.Event{Stage: pipeline.StageSplit, Warning: fmt.Sprintf("document %d: %s", doc.N, w)})
 		}
-		for k, v := range dopt.PDF.Meta.Map() {
-			if _, ok := fields[k]; !ok {
-				fields[k] = v
-			}
+		if doc.Separator != nil && d.pdfa == "" && len(doc.Separator.Fields) > 0 {
+			// Fields given are attached as the metadata record, as
+			// with --meta (PDF/A-3b).
+			dopt.PDF.PDFA, dopt.PDF.Record = pdf.PDFA3B, true
 		}
-		out, missing := fileName(tmpl, doc.N, fields)
+		out, missing := pipeline.FileName(tmpl, doc.N, fields)
 		if len(missing) > 0 {
 			// A name with holes would say nothing, or the same for
 			// several documents: the document's number instead.
 			out = filepath.Join(filepath.Dir(tmpl), fmt.Sprintf("%03d.pdf", doc.N))
 			opt.Progress(pipeline.Event{Stage: pipeline.StageSplit, Warning: fmt.Sprintf("document %d (from %s) has no %s for its name: written as %s", doc.N, doc.First, strings.Join(missing, ", "), out)})
 		}
-		if free := unusedName(out, used, d.force); free != out {
+		if free := pipeline.UnusedName(out, used, d.force); free != out {
 			opt.Progress(pipeline.Event{Stage: pipeline.StageSplit, Warning: fmt.Sprintf("document %d: %s is taken: written as %s", doc.N, out, free)})
 			out = free
 		}
@@ -249,32 +197,4 @@ func (d *docFlags) splitRun(cmd *cobra.Command, logger *slog.Logger, sf *splitFl
 		return exitError{exitDevice, fmt.Errorf("the scanner stopped: %s; the %s before are in the %s above", plain(err), count(pages, "page"), count(docs, "document"))}
 	}
 	return err
-}
-
-// unusedName gives out, or when a document of this batch already has
-// that name (or, without --force, a file is there) the first of
-// NAME-2.pdf, NAME-3.pdf… that is free: a batch never overwrites a file
-// silently, nor one of its own documents.
-func unusedName(out string, used map[string]bool, force bool) string {
-	taken := func(p string) bool {
-		if used[p] {
-			return true
-		}
-		if force {
-			return false
-		}
-		_, err := os.Lstat(p)
-		return err == nil
-	}
-	if !taken(out) {
-		return out
-	}
-	ext := filepath.Ext(out)
-	stem := strings.TrimSuffix(out, ext)
-	for i := 2; ; i++ {
-		p := fmt.Sprintf("%s-%d%s", stem, i, ext)
-		if !taken(p) {
-			return p
-		}
-	}
 }

@@ -5,9 +5,15 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/demat-app/demat/ocr"
+	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/scan/file"
 	"github.com/demat-app/demat/scan/separate"
@@ -267,6 +273,82 @@ func (d *Document) Write(ctx context.Context, out string, opt Options) (*Result,
 	return build(ctx, d.read, out, opt, d.b.keep)
 }
 
+// Mark is what a page says to a split: what detection found on it, or
+// what the person who corrected it says.
+type Mark struct {
+	// Separator is set on a separator sheet.
+	Separator *separate.Separator
+	// Blank is set on a blank page.
+	Blank bool
+}
+
+// Look detects on p what a split cuts at: a separator sheet, when sp has
+// Rules, and whether p is blank (measured whatever sp cuts at: the back of
+// a separator sheet is left out when blank). It decodes p without
+// keeping the pixels; a page that does not decode gives the zero Mark. It
+// is safe for concurrent use.
+func (sp Split) Look(p *scan.Page) Mark { return sp.look(p, true) }
+
+// look is Look; blank says whether to measure blankness.
+func (sp Split) look(p *scan.Page, blank bool) Mark {
+	img := pixelsOnce(p)
+	if img == nil {
+		return Mark{}
+	}
+	dpi := p.YDPI
+	if p.GuessedDPI {
+		dpi = 0
+	}
+	opt := separate.Options{Codes: sp.Rules != nil, Patch: sp.Rules != nil && sp.Rules.Patch, Blank: blank, BlankInk: sp.BlankInk}
+	f := separate.Detect(img, dpi, opt)
+	m := Mark{Blank: f.Blank}
+	if sp.Rules != nil {
+		if s, ok := sp.Rules.Separator(f); ok {
+			m.Separator = &s
+		}
+	}
+	return m
+}
+
+// Part is one document of a batch already captured, as Cut groups it.
+type Part struct {
+	// N numbers the documents of the batch from 1.
+	N int
+	// Pages are the indexes of its pages in the batch, in order.
+	Pages []int
+	// Separator is what the separator sheet before it said; nil when
+	// none came before it.
+	Separator *separate.Separator
+}
+
+// Cut groups the pages of a batch already captured, each with its Mark,
+// into documents as a streaming split (SplitFiles, SplitScan) cuts them:
+// the same cuts, the same pages left out (those in no Part). A mark
+// counts only for what sp cuts at: a Separator when sp has Rules, Blank
+// when sp.Blank or after a separator sheet.
+func (sp Split) Cut(marks []Mark) []Part {
+	sp.Progress, sp.Logger = func(Event) {}, slog.New(slog.DiscardHandler)
+	c := cutter{sp: sp}
+	var parts []Part
+	var pending *separate.Separator
+	cut := true
+	for i, m := range marks {
+		d := c.decide(fmt.Sprintf("page %d", i+1), m)
+		if d.cut {
+			cut, pending = true, d.sep
+		}
+		if !d.keep {
+			continue
+		}
+		if cut {
+			parts = append(parts, Part{N: len(parts) + 1, Separator: pending})
+			cut, pending = false, nil
+		}
+		parts[len(parts)-1].Pages = append(parts[len(parts)-1].Pages, i)
+	}
+	return parts
+}
+
 // cutter decides, page by page on the reader's goroutine, where the
 // batch is cut. Detection decodes the page and lets the pixels go: the
 // page waits for its document as its file.
@@ -280,63 +362,77 @@ type cutter struct {
 // page gives what to hand on for p: nothing (a page left out), the page,
 // or a cut and the page.
 func (c *cutter) page(p *scan.Page) []item {
+	var m Mark
+	if sp := c.sp; sp.Rules != nil || sp.Blank {
+		m = sp.look(p, sp.Blank || c.afterSep)
+	}
+	d := c.decide(p.Source, m)
+	var out []item
+	if d.cut {
+		out = append(out, item{cut: true, sep: d.sep})
+	}
+	if d.keep {
+		out = append(out, item{page: p})
+	}
+	return out
+}
+
+// decision is what the cutter makes of one page: whether the batch is
+// cut before it (and at which separator), and whether it is kept.
+type decision struct {
+	cut  bool
+	sep  *separate.Separator
+	keep bool
+}
+
+// decide takes the next page, named source, on which m was found.
+func (c *cutter) decide(source string, m Mark) decision {
 	c.n++
 	sp := c.sp
-	var out []item
+	var d decision
 	cut := func(sep *separate.Separator) {
-		out = append(out, item{cut: true, sep: sep})
+		d.cut, d.sep = true, sep
 		c.inDoc = 0
 	}
-	leave := func(why string) []item {
-		sp.Progress(Event{Stage: StageSplit, Page: c.n, Text: fmt.Sprintf("%s: %s, left out", p.Source, why)})
-		sp.Logger.Debug("page left out", "page", c.n, "source", p.Source, "why", why)
-		return out
+	leave := func(why string) decision {
+		sp.Progress(Event{Stage: StageSplit, Page: c.n, Text: fmt.Sprintf("%s: %s, left out", source, why)})
+		sp.Logger.Debug("page left out", "page", c.n, "source", source, "why", why)
+		return d
 	}
 	after := c.afterSep
 	c.afterSep = false
-	if sp.Rules != nil || sp.Blank {
-		opt := separate.Options{Codes: sp.Rules != nil, Patch: sp.Rules != nil && sp.Rules.Patch, Blank: sp.Blank || after, BlankInk: sp.BlankInk}
-		if img := pixelsOnce(p); img != nil {
-			dpi := p.YDPI
-			if p.GuessedDPI {
-				dpi = 0
+	switch {
+	case after && (sp.Duplex || m.Blank):
+		return leave("the back of a separator sheet")
+	case sp.Blank && m.Blank:
+		cut(nil)
+		return leave("blank page (a cut)")
+	}
+	if s := m.Separator; sp.Rules != nil && s != nil {
+		c.afterSep = true
+		cut(s)
+		what := "separator sheet"
+		if s.Code.Text != "" {
+			what += fmt.Sprintf(" %q", s.Value)
+			if len(sp.Rules.Patterns) > 0 && !s.Matched {
+				msg := fmt.Sprintf("%s: separator %q matches no pattern of the configuration: the next document gets no fields from it", source, s.Value)
+				sp.Progress(Event{Stage: StageSplit, Page: c.n, Text: source, Warning: msg})
 			}
-			f := separate.Detect(img, dpi, opt)
-			switch {
-			case after && (sp.Duplex || f.Blank):
-				return leave("the back of a separator sheet")
-			case sp.Blank && f.Blank:
-				cut(nil)
-				return leave("blank page (a cut)")
-			}
-			if sp.Rules != nil {
-				if s, ok := sp.Rules.Separator(f); ok {
-					c.afterSep = true
-					cut(&s)
-					what := "separator sheet"
-					if s.Code.Text != "" {
-						what += fmt.Sprintf(" %q", s.Value)
-						if len(sp.Rules.Patterns) > 0 && !s.Matched {
-							m := fmt.Sprintf("%s: separator %q matches no pattern of the configuration: the next document gets no fields from it", p.Source, s.Value)
-							sp.Progress(Event{Stage: StageSplit, Page: c.n, Text: p.Source, Warning: m})
-						}
-					} else {
-						what += " (Patch T)"
-					}
-					sp.Logger.Debug("separator", "page", c.n, "source", p.Source, "value", s.Value, "fields", s.Fields)
-					if !sp.KeepSeparators {
-						return leave(what)
-					}
-					sp.Progress(Event{Stage: StageSplit, Page: c.n, Text: p.Source + ": " + what})
-				}
-			}
+		} else {
+			what += " (Patch T)"
 		}
+		sp.Logger.Debug("separator", "page", c.n, "source", source, "value", s.Value, "fields", s.Fields)
+		if !sp.KeepSeparators {
+			return leave(what)
+		}
+		sp.Progress(Event{Stage: StageSplit, Page: c.n, Text: source + ": " + what})
 	}
 	if sp.Every > 0 && c.inDoc == sp.Every {
 		cut(nil)
 	}
 	c.inDoc++
-	return append(out, item{page: p})
+	d.keep = true
+	return d
 }
 
 // pixelsOnce decodes a page for detection without keeping the pixels in
@@ -353,4 +449,93 @@ func pixelsOnce(p *scan.Page) image.Image {
 		return nil
 	}
 	return img
+}
+
+// Describe sets on meta the fields a document's separator sheet gives
+// (the metadata keys among them; the others only name the file), and
+// returns every field a name template may use: the separator's value and
+// fields, and meta's own values where the separator says nothing. A field
+// whose value meta refuses is left out, with a warning.
+func Describe(sep *separate.Separator, meta *pdf.Metadata) (fields map[string]string, warnings []string) {
+	fields = map[string]string{}
+	if sep != nil {
+		fields["value"] = sep.Value
+		for k, v := range sep.Fields {
+			fields[k] = v
+			if err := meta.Set(k, v); err != nil && !strings.HasPrefix(err.Error(), "unknown metadata key") {
+				warnings = append(warnings, fmt.Sprintf("separator %q: %v; the field is left out", sep.Value, err))
+			}
+		}
+	}
+	for k, v := range meta.Map() {
+		if _, ok := fields[k]; !ok {
+			fields[k] = v
+		}
+	}
+	return fields, warnings
+}
+
+var placeholder = regexp.MustCompile(`\{([a-zA-Z_][a-zA-Z0-9_-]*)(?::(\d+))?\}`)
+
+// FileName fills a name template: {n} (the document's number in the
+// batch, {n:3} zero-padded to 3 digits) and any field of the document;
+// missing lists those the document does not have.
+func FileName(tmpl string, n int, fields map[string]string) (name string, missing []string) {
+	name = placeholder.ReplaceAllStringFunc(tmpl, func(m string) string {
+		sub := placeholder.FindStringSubmatch(m)
+		key, width := sub[1], sub[2]
+		if key == "n" {
+			if width != "" {
+				w, _ := strconv.Atoi(width)
+				return fmt.Sprintf("%0*d", w, n)
+			}
+			return strconv.Itoa(n)
+		}
+		v, ok := fields[key]
+		if !ok || v == "" {
+			missing = append(missing, key)
+			return ""
+		}
+		return SafeName(v)
+	})
+	return name, missing
+}
+
+// SafeName keeps a field's value from making a path: separators, and the
+// characters Windows refuses, become underscores.
+func SafeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
+			return '_'
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+// UnusedName gives out, or when a document of this batch already has
+// that name (used) or, unless force, a file is there, the first of
+// NAME-2.pdf, NAME-3.pdf… that is free: a batch never overwrites a file
+// silently, nor one of its own documents.
+func UnusedName(out string, used map[string]bool, force bool) string {
+	taken := func(p string) bool {
+		if used[p] {
+			return true
+		}
+		if force {
+			return false
+		}
+		_, err := os.Lstat(p)
+		return err == nil
+	}
+	if !taken(out) {
+		return out
+	}
+	ext := filepath.Ext(out)
+	stem := strings.TrimSuffix(out, ext)
+	for i := 2; ; i++ {
+		p := fmt.Sprintf("%s-%d%s", stem, i, ext)
+		if !taken(p) {
+			return p
+		}
+	}
 }
