@@ -75,9 +75,13 @@ func (g *guiConfig) services(ob *outbox.Outbox) app.Services {
 		AddTarget:       g.addTarget,
 		TestTarget:      g.testTarget,
 		AddCertificate:  g.addCertificate,
-		DocTypes:        func() []config.DocType { return g.get().DocTypes },
-		Keyring:         &guiKeyring{Store: credentials.New(), g: g},
-		Logger:          g.logger,
+		RemoveTarget: func(ctx context.Context, name string) error {
+			return g.removeTarget(ctx, ob, name)
+		},
+		RemoveCertificate: g.removeCertificate,
+		DocTypes:          func() []config.DocType { return g.get().DocTypes },
+		Keyring:           &guiKeyring{Store: credentials.New(), g: g},
+		Logger:            g.logger,
 	}
 }
 
@@ -199,7 +203,7 @@ func (g *guiConfig) targetList() ([]app.Target, error) {
 	var out []app.Target
 	for _, t := range all {
 		out = append(out, app.Target{Name: t.Name, Kind: t.Kind, URL: upload.Redact(t.URL), User: t.User, Path: t.Path,
-			Credential: t.CredentialName(), Default: t.Name == def})
+			Credential: t.CredentialName(), Default: t.Name == def, BuiltIn: !configured(cfg, t.Name)})
 	}
 	return out, nil
 }
@@ -222,6 +226,64 @@ func (g *guiConfig) addTarget(t app.Target) error {
 	}
 	if err := g.get().AddTarget(ct); err != nil {
 		return err
+	}
+	return g.reload()
+}
+
+// removeTarget removes a target from the configuration, as demat target
+// remove does; documents still waiting for it would be stranded, so it
+// refuses while there are any.
+func (g *guiConfig) removeTarget(ctx context.Context, ob *outbox.Outbox, name string) error {
+	cfg := g.get()
+	if !configured(cfg, name) {
+		return fmt.Errorf("%q is not in the configuration", name)
+	}
+	waiting, err := ob.List(ctx, outbox.Pending, outbox.Sending, outbox.Failed, outbox.NeedsCredentials)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, d := range waiting {
+		if d.Target == name {
+			n++
+		}
+	}
+	if n > 0 {
+		return fmt.Errorf("%d document(s) still wait to be delivered to %s: let them arrive (the Outbox tab), or drop them in a terminal with demat outbox forget, then remove it", n, name)
+	}
+	if err := cfg.RemoveTarget(name); err != nil {
+		return err
+	}
+	return g.reload()
+}
+
+// configured says whether the configuration file names the target
+// (the documents folder is there without it).
+func configured(cfg *config.Config, name string) bool {
+	_, ok := cfg.FindTarget(name)
+	return ok
+}
+
+// removeCertificate removes a certificate from the configuration and its
+// passphrase or PIN from the keyring, unless another certificate uses
+// the same keyring entry.
+func (g *guiConfig) removeCertificate(name string) error {
+	cfg := g.get()
+	c, ok := cfg.Certificate(name)
+	if !ok {
+		return fmt.Errorf("no certificate named %q", name)
+	}
+	if err := cfg.RemoveCertificate(name); err != nil {
+		return err
+	}
+	shared := false
+	for _, other := range cfg.Certificates {
+		shared = shared || other.CredentialName() == c.CredentialName()
+	}
+	if !shared {
+		if err := credentials.New().Delete(c.CredentialName()); err != nil && !errors.Is(err, credentials.ErrNotFound) {
+			g.logger.Warn("the certificate's secret stays in the keyring", "cert", name, "err", err)
+		}
 	}
 	return g.reload()
 }

@@ -54,6 +54,10 @@ type Services struct {
 	// AddTarget adds a target to the configuration, checked as demat
 	// target add checks it.
 	AddTarget func(t Target) error
+	// RemoveTarget removes a target from the configuration; it refuses
+	// while documents wait to be delivered there. Nil: targets are not
+	// removed from the window.
+	RemoveTarget func(ctx context.Context, name string) error
 	// TestTarget connects to the named target, writes a small probe and
 	// removes it; it says where the probe was written.
 	TestTarget func(ctx context.Context, name string) (string, error)
@@ -61,6 +65,9 @@ type Services struct {
 	// where is a PKCS#12 file or a pkcs11: URI. Nil: certificates are not
 	// added from the window.
 	AddCertificate func(name, where string) error
+	// RemoveCertificate removes a certificate from the configuration (its
+	// passphrase or PIN from the keyring too). Nil: not offered.
+	RemoveCertificate func(name string) error
 	// DocTypes lists the document types of the configuration, whose
 	// fields the Describe screen shows; nil or none: every field, none
 	// required.
@@ -92,6 +99,9 @@ type Target struct {
 	Credential string
 	// Default: documents go there when no target is chosen.
 	Default bool
+	// BuiltIn is the documents folder that is there with no
+	// configuration: it cannot be removed.
+	BuiltIn bool
 }
 
 // TargetKinds are the kinds of target that can be added.

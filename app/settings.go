@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/demat-app/demat/internal/config"
 	"github.com/demat-app/demat/ocr"
 	"github.com/demat-app/demat/upload/credentials"
 )
@@ -45,6 +46,10 @@ type settingsView struct {
 	addTarget   *widget.Button
 	testButtons map[string]*widget.Button
 	passButtons map[string]*widget.Button
+	// removeTargets and removeCerts are the rows' Remove buttons, by
+	// name.
+	removeTargets map[string]*widget.Button
+	removeCerts   map[string]*widget.Button
 
 	certRows        *fyne.Container
 	addCert         *widget.Button
@@ -129,6 +134,9 @@ func newSettingsView(w *Window) *settingsView {
 			container.NewVBox(v.certRows, container.NewHBox(v.addCert))))
 		v.reloadCertificates()
 	}
+	if w.svc.DocTypes != nil {
+		box.Add(docTypesCard(w.svc.DocTypes()))
+	}
 	box.Add(v.status)
 	v.content = container.NewVScroll(box)
 	return v
@@ -207,6 +215,7 @@ func (v *settingsView) reloadTargets() {
 func (v *settingsView) showTargets(ts []Target) {
 	v.targets = ts
 	v.testButtons, v.passButtons = map[string]*widget.Button{}, map[string]*widget.Button{}
+	v.removeTargets = map[string]*widget.Button{}
 	v.targetRows.RemoveAll()
 	for _, t := range ts {
 		title := t.Name + " · " + t.Kind
@@ -235,6 +244,17 @@ func (v *settingsView) showTargets(ts []Target) {
 			})
 			v.passButtons[t.Name] = pw
 			buttons.Add(pw)
+		}
+		if remove := v.w.svc.RemoveTarget; remove != nil && !t.BuiltIn {
+			name := t.Name
+			rm := widget.NewButtonWithIcon(lang.X("settings.remove", "Remove…"), theme.DeleteIcon(), func() {
+				v.askRemove(lang.X("settings.remove_target_title", "Remove the target {{.Name}}?", map[string]any{"Name": name}),
+					lang.X("settings.remove_target_text", "Documents will no longer be sent to {{.Name}}. What it already received stays there; its password stays in the keyring.", map[string]any{"Name": name}),
+					func() error { return remove(context.Background(), name) },
+					lang.X("settings.target_removed", "Target {{.Name}} removed.", map[string]any{"Name": name}))
+			})
+			v.removeTargets[t.Name] = rm
+			buttons.Add(rm)
 		}
 		v.targetRows.Add(container.NewBorder(nil, nil, nil, container.NewCenter(buttons), container.NewVBox(name, detail)))
 	}
@@ -271,7 +291,7 @@ func (v *settingsView) Test(name string) {
 
 // reloadCertificates lists the certificates again.
 func (v *settingsView) reloadCertificates() {
-	v.certPassButtons = map[string]*widget.Button{}
+	v.certPassButtons, v.removeCerts = map[string]*widget.Button{}, map[string]*widget.Button{}
 	v.certRows.RemoveAll()
 	certs := v.w.svc.Certificates()
 	if len(certs) == 0 {
@@ -293,7 +313,19 @@ func (v *settingsView) reloadCertificates() {
 		cred := c.Credential
 		pw := widget.NewButtonWithIcon(label, theme.AccountIcon(), func() { v.askSecret(title, prompt, cred) })
 		v.certPassButtons[c.Name] = pw
-		v.certRows.Add(container.NewBorder(nil, nil, nil, container.NewCenter(pw), container.NewVBox(name, detail)))
+		var buttons fyne.CanvasObject = pw
+		if remove := v.w.svc.RemoveCertificate; remove != nil {
+			n := c.Name
+			rm := widget.NewButtonWithIcon(lang.X("settings.remove", "Remove…"), theme.DeleteIcon(), func() {
+				v.askRemove(lang.X("settings.remove_cert_title", "Remove the certificate {{.Name}}?", map[string]any{"Name": n}),
+					lang.X("settings.remove_cert_text", "Documents will no longer be signed with {{.Name}}; its passphrase or PIN is removed from the keyring. The file or token itself is not touched.", map[string]any{"Name": n}),
+					func() error { return remove(n) },
+					lang.X("settings.cert_removed", "Certificate {{.Name}} removed.", map[string]any{"Name": n}))
+			})
+			v.removeCerts[c.Name] = rm
+			buttons = container.NewHBox(pw, rm)
+		}
+		v.certRows.Add(container.NewBorder(nil, nil, nil, container.NewCenter(buttons), container.NewVBox(name, detail)))
 	}
 	if v.content != nil {
 		v.content.Refresh()
@@ -429,6 +461,59 @@ func (v *settingsView) askCertificate() {
 		n, wh = name.Text, where.Text
 		tap()
 	}
+}
+
+// askRemove asks whether to remove something, saying what it means;
+// Remove runs remove off the UI goroutine and, once done, rebuilds the
+// window and says done.
+func (v *settingsView) askRemove(title, text string, remove func() error, done string) {
+	help := widget.NewLabel(text)
+	help.Wrapping = fyne.TextWrapWord
+	v.showForm(title, lang.X("settings.remove_ok", "Remove"), []*widget.FormItem{widget.NewFormItem("", help)},
+		remove, func() { v.changed(done) })
+	v.formOK.Importance = widget.DangerImportance
+	v.formOK.SetIcon(theme.DeleteIcon())
+}
+
+// docTypesCard shows the document types of the configuration and their
+// fields, as the Describe screen asks for them.
+func docTypesCard(types []config.DocType) fyne.CanvasObject {
+	rows := container.NewVBox()
+	if len(types) == 0 {
+		rows.Add(widget.NewLabel(lang.X("settings.no_doctypes", "None: the Describe screen shows every field, none required.")))
+	}
+	code := CurrentLanguage()
+	labels := map[string]string{}
+	for _, f := range append(fields(), archiveFields()...) {
+		labels[f.key] = f.label
+	}
+	for _, d := range types {
+		name := widget.NewLabel(typeLabel(d))
+		name.TextStyle.Bold = true
+		var parts []string
+		for _, f := range d.Fields {
+			p := labels[f.Key]
+			if l := f.Label.In(code); l != "" {
+				p = l
+			}
+			if f.Required {
+				p += " *"
+			}
+			if len(f.Choices) > 0 {
+				p += " (" + strings.Join(f.Choices, " / ") + ")"
+			}
+			parts = append(parts, p)
+		}
+		detail := widget.NewLabel(strings.Join(parts, " · "))
+		if len(parts) == 0 {
+			detail.SetText(lang.X("settings.doctype_all", "Every field, none required."))
+		}
+		detail.Wrapping = fyne.TextWrapWord
+		rows.Add(container.NewVBox(name, detail))
+	}
+	return widget.NewCard(lang.X("settings.doctypes", "Document types"),
+		lang.X("settings.doctypes_card", "Set in the configuration file, [[doctype]] tables: the fields each kind of document needs (* required)."),
+		rows)
 }
 
 // askSecret asks for a password, passphrase or PIN and keeps it in the

@@ -43,7 +43,7 @@ func configServices(t *testing.T, path string) func(*Services) {
 			return names
 		}
 		s.TargetList = func() ([]Target, error) {
-			out := []Target{{Name: "documents", Kind: "folder", URL: "/home/agent/Documents/demat", Default: true}}
+			out := []Target{{Name: "documents", Kind: "folder", URL: "/home/agent/Documents/demat", Default: true, BuiltIn: true}}
 			for _, t := range load().Targets {
 				out = append(out, Target{Name: t.Name, Kind: t.Kind, URL: t.URL, User: t.User, Path: t.Path, Credential: t.CredentialName()})
 			}

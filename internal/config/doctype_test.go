@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -84,5 +85,44 @@ func TestDocTypeErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.toml, err, tc.want)
 		}
+	}
+}
+
+func TestRemoveCertificate(t *testing.T) {
+	p := write(t, `# the desk's configuration
+[[certificate]]
+name = "agent"
+file = "/a/agent.p12"
+
+[[certificate]]
+name = "cachet"
+file = "/a/cachet.p12" # the service's seal
+
+[register]
+certificate = "cachet"
+`)
+	c, err := LoadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveCertificate("cachet"); err == nil || !strings.Contains(err.Error(), "[register] certificate") {
+		t.Errorf("removing the receipts' certificate: %v", err)
+	}
+	if err := c.RemoveCertificate("nobody"); err == nil {
+		t.Error("removing a certificate that is not there")
+	}
+	if err := c.RemoveCertificate("agent"); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := LoadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c2.Certificates) != 1 || c2.Certificates[0].Name != "cachet" || len(c.Certificates) != 1 {
+		t.Errorf("left %+v (in memory %+v)", c2.Certificates, c.Certificates)
+	}
+	data, _ := os.ReadFile(p)
+	if !strings.Contains(string(data), "# the desk's configuration") || !strings.Contains(string(data), "# the service's seal") {
+		t.Errorf("comments lost:\n%s", data)
 	}
 }
