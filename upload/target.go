@@ -83,6 +83,12 @@ type Resume struct {
 	Token string
 	// Offset is how many bytes the server is known to hold.
 	Offset int64
+	// Number is the registration number the server gave in an earlier
+	// attempt's answer (NumberSource), kept so that an attempt whose
+	// last answers carry none (the first attempt's were received, the
+	// check after them failed) still reports it. The outbox never clears
+	// a number once saved.
+	Number string
 }
 
 // Body opens the document's bytes starting at offset. Each call gives a
@@ -117,4 +123,21 @@ type Receipt struct {
 	// Already is true when the destination already held the document
 	// (an earlier attempt had delivered it but its answer was lost).
 	Already bool `json:"already,omitempty"`
+	// Number is the registration number the server gave the document
+	// (a bureau d'ordre platform registers what it receives), read from
+	// its answer where the target's NumberSource says; empty when the
+	// target reads none.
+	Number string `json:"number,omitempty"`
+	// NumberNote says why Number is empty although the target expects
+	// one (the answer lacked it, or held a value that is not a number).
+	// The delivery still counts: the document is there.
+	NumberNote string `json:"number_note,omitempty"`
+}
+
+// Numberer is a Target whose server may give a registration number in
+// its answer to a delivery (Receipt.Number).
+type Numberer interface {
+	// Numbers says where the target looks for the number; the zero
+	// NumberSource when it looks for none.
+	Numbers() NumberSource
 }

@@ -110,6 +110,9 @@ var schema = []string{
 		updated INTEGER NOT NULL
 	);
 	CREATE INDEX deliveries_due ON deliveries(state, next_at);`,
+	// The registration number a server gave in an attempt's answer
+	// (upload.Resume.Number), kept for the attempt that ends it.
+	`ALTER TABLE deliveries ADD COLUMN resume_number TEXT NOT NULL DEFAULT '';`,
 }
 
 // DBName is the database's file name in the data folder.
@@ -222,7 +225,7 @@ func copyFile(src, dst string) (int64, string, error) {
 }
 
 const columns = `id, key, target, name, suffix, source, spool, size, sha256, meta, state, attempts, failures,
-	next_at, error, resume_token, resume_offset, receipt, created, updated`
+	next_at, error, resume_token, resume_offset, resume_number, receipt, created, updated`
 
 func scan(row interface{ Scan(...any) error }) (Delivery, error) {
 	var d Delivery
@@ -230,7 +233,7 @@ func scan(row interface{ Scan(...any) error }) (Delivery, error) {
 	var next, created, updated int64
 	err := row.Scan(&d.ID, &d.Key, &d.Target, &d.Name, &d.suffix, &d.Source, &d.spool, &d.Size, &d.SHA256,
 		&meta, &d.State, &d.Attempts, &d.failures, &next, &d.Error, &d.resume.Token, &d.resume.Offset,
-		&receipt, &created, &updated)
+		&d.resume.Number, &receipt, &created, &updated)
 	if err != nil {
 		return d, err
 	}

@@ -211,7 +211,7 @@ func (r *runner) pass(ctx context.Context) (started int, nextDue time.Time, open
 		d := &c.d
 		if err := rows.Scan(&d.ID, &d.Key, &d.Target, &d.Name, &d.suffix, &d.Source, &d.spool, &d.Size, &d.SHA256,
 			&meta, &d.State, &d.Attempts, &d.failures, &next, &d.Error, &d.resume.Token, &d.resume.Offset,
-			&receipt, &created, &updated, &c.owner, &c.lease); err != nil {
+			&d.resume.Number, &receipt, &created, &updated, &c.owner, &c.lease); err != nil {
 			rows.Close()
 			return 0, nextDue, 0, fmt.Errorf("outbox: %w", err)
 		}
@@ -371,8 +371,11 @@ func (r *runner) deliver(ctx context.Context, d Delivery, t upload.Target, limit
 			mu.Lock()
 			offset = res.Offset
 			mu.Unlock()
-			_, err := r.o.db.ExecContext(context.WithoutCancel(tctx), `UPDATE deliveries SET resume_token = ?, resume_offset = ?, updated = ?
-				WHERE id = ? AND owner = ?`, res.Token, res.Offset, r.o.now().UnixMilli(), d.ID, r.o.owner)
+			// A number once given is kept: a later checkpoint without
+			// one does not clear it.
+			_, err := r.o.db.ExecContext(context.WithoutCancel(tctx), `UPDATE deliveries SET resume_token = ?, resume_offset = ?,
+				resume_number = CASE WHEN ? != '' THEN ? ELSE resume_number END, updated = ?
+				WHERE id = ? AND owner = ?`, res.Token, res.Offset, res.Number, res.Number, r.o.now().UnixMilli(), d.ID, r.o.owner)
 			if err != nil {
 				return fmt.Errorf("outbox: save the transfer's position: %w", err)
 			}
@@ -423,6 +426,11 @@ func (r *runner) finish(d Delivery, offset int64, err error, rec *upload.Receipt
 		args = []any{Delivered, string(rj), now.UnixMilli(), d.ID}
 		d.State, d.Receipt, d.Error, d.Sent = Delivered, rec, "", d.Size
 		log.Info("delivered", "location", rec.Location, "bytes", rec.Size, "verified", rec.Verified, "already", rec.Already)
+		if rec.Number != "" {
+			log.Info("numbered by the server", "number", rec.Number)
+		} else if rec.NumberNote != "" {
+			log.Warn("no registration number from the server", "note", rec.NumberNote)
+		}
 	case stopped:
 		// Stopped, not failed: the attempt does not count.
 		q = `UPDATE deliveries SET state = ?, owner = '', lease_until = 0, attempts = max(attempts - 1, 0), updated = ? WHERE id = ? AND owner = ?`
@@ -436,7 +444,7 @@ func (r *runner) finish(d Delivery, offset int64, err error, rec *upload.Receipt
 			break
 		}
 		// Another document holds the name: try the next one at once.
-		q = `UPDATE deliveries SET state = ?, suffix = suffix + 1, resume_token = '', resume_offset = 0, next_at = ?, owner = '', lease_until = 0, updated = ? WHERE id = ?`
+		q = `UPDATE deliveries SET state = ?, suffix = suffix + 1, resume_token = '', resume_offset = 0, resume_number = '', next_at = ?, owner = '', lease_until = 0, updated = ? WHERE id = ?`
 		args = []any{Pending, now.UnixMilli(), now.UnixMilli(), d.ID}
 		d.State = Pending
 		log.Info("destination taken; trying the next name", "dest", d.Dest, "next", upload.Suffixed(d.Name, d.suffix+1))

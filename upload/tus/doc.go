@@ -9,6 +9,14 @@
 // process or after a restart. The server names uploads itself: there is
 // no destination path, and a document is never overwritten.
 //
+// A deposit service that registers what it receives says the
+// registration number in its answer to the PATCH that completes the
+// upload (tusd's pre-finish hook can set that answer's headers and
+// body): a header or a JSON body, where Options.Number says. The number
+// is saved with the resume state as soon as it is read, so an attempt
+// that fails after it (the final HEAD) does not lose it; it goes in
+// Receipt.Number.
+//
 // It must not retry on its own beyond what the protocol asks for (an
 // offset conflict, a checksum mismatch, an expired upload): waiting and
 // trying again is the outbox's job. It must not send credentials to

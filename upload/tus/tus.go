@@ -60,6 +60,12 @@ type Options struct {
 	Net upload.Net
 	// ChunkSize is the most bytes sent in one PATCH request.
 	ChunkSize int64
+	// Number is where the server's answer gives the registration number
+	// it gave the document: read from the answer to the PATCH that
+	// completes the upload (where tusd's pre-finish hook puts what the
+	// deposit service says), else from the headers of the HEAD that
+	// checks it. Zero for a server that gives none.
+	Number upload.NumberSource
 }
 
 // applyDefaults fills what was not set.
@@ -105,10 +111,11 @@ type capabilities struct {
 }
 
 var (
-	_ upload.Target  = (*Target)(nil)
-	_ upload.Stater  = (*Target)(nil)
-	_ upload.Opener  = (*Target)(nil)
-	_ upload.Deleter = (*Target)(nil)
+	_ upload.Target   = (*Target)(nil)
+	_ upload.Stater   = (*Target)(nil)
+	_ upload.Opener   = (*Target)(nil)
+	_ upload.Deleter  = (*Target)(nil)
+	_ upload.Numberer = (*Target)(nil)
 )
 
 // New gives a target for the creation endpoint opts.URL.
@@ -150,8 +157,14 @@ func New(opts Options) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tus: %w", err)
 	}
+	if err := opts.Number.Check(); err != nil {
+		return nil, fmt.Errorf("tus: registration number: %w", err)
+	}
 	return &Target{opts: opts, base: u, dir: &dir, client: client}, nil
 }
+
+// Numbers says where the server's answers give a registration number.
+func (t *Target) Numbers() upload.NumberSource { return t.opts.Number }
 
 // Put delivers doc as one tus upload, continuing the one doc.Resume
 // names when the server still has it.
@@ -179,6 +192,26 @@ type transfer struct {
 	auth     string
 	checksum string
 	loc      string // the upload's URL
+	// number is the registration number the server's answers gave in
+	// this Put, numberErr why a value given was refused.
+	number    string
+	numberErr error
+}
+
+// note reads the registration number from a successful answer, if the
+// target looks for one.
+func (tr *transfer) note(resp *http.Response) {
+	src := tr.t.opts.Number
+	if src.IsZero() {
+		return
+	}
+	n, err := src.Read(resp)
+	switch {
+	case err != nil:
+		tr.numberErr = err
+	case n != "":
+		tr.number, tr.numberErr = n, nil
+	}
 }
 
 func (tr *transfer) run(ctx context.Context) (upload.Receipt, error) {
@@ -329,7 +362,7 @@ func (tr *transfer) checkpoint(offset int64) error {
 	if tr.doc.Checkpoint == nil {
 		return nil
 	}
-	if err := tr.doc.Checkpoint(upload.Resume{Token: tr.loc, Offset: offset}); err != nil {
+	if err := tr.doc.Checkpoint(upload.Resume{Token: tr.loc, Offset: offset, Number: tr.number}); err != nil {
 		return fmt.Errorf("tus: save the resume state of %s: %w", tr.doc.ID, err)
 	}
 	return nil
@@ -399,6 +432,9 @@ func (tr *transfer) patch(ctx context.Context, offset int64) (int64, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return 0, t.statusError(resp, "send bytes to")
 	}
+	if offset+n == doc.Size {
+		tr.note(resp) // the answer that completes the upload
+	}
 	drain(resp)
 	next, err := strconv.ParseInt(resp.Header.Get("Upload-Offset"), 10, 64)
 	if err != nil || next <= offset || next > offset+n {
@@ -426,9 +462,23 @@ func (tr *transfer) verify(ctx context.Context, already bool) (upload.Receipt, e
 	if st.deferred || st.offset != doc.Size || st.length != doc.Size {
 		return upload.Receipt{}, upload.Temporary(fmt.Errorf("tus: %s holds %d of %d bytes after the transfer of %d", upload.Redact(tr.loc), st.offset, st.length, doc.Size))
 	}
+	if tr.number == "" && tr.numberErr == nil && tr.t.opts.Number.Header != "" {
+		// The completing answer was lost or had none: a server that
+		// also says the number when asked about the upload gives it.
+		tr.note(&http.Response{Header: st.header})
+	}
 	loc := stripUser(tr.loc)
+	number, note := tr.number, ""
+	if src := tr.t.opts.Number; !src.IsZero() {
+		if number == "" && tr.numberErr == nil {
+			number = doc.Resume.Number // an earlier attempt's answer gave it
+		}
+		if number == "" {
+			note = upload.NumberNote(src, tr.numberErr)
+		}
+	}
 	return upload.Receipt{
-		Location: loc, ServerID: loc,
+		Location: loc, ServerID: loc, Number: number, NumberNote: note,
 		Size: st.offset, SHA256: doc.SHA256, Time: time.Now().UTC(),
 		// Only the size: a tus server says how many bytes it holds, not
 		// what they hash to. Upload-Checksum, when the server checks it,
@@ -445,6 +495,7 @@ type state struct {
 	offset, length int64
 	deferred       bool
 	meta           map[string]string
+	header         http.Header
 }
 
 // fits says whether the upload can hold doc: same length, and the same
@@ -491,6 +542,7 @@ func (t *Target) head(ctx context.Context, loc, auth, op string) (state, error) 
 		st.deferred = true
 	}
 	st.meta = parseMetadata(resp.Header.Get("Upload-Metadata"))
+	st.header = resp.Header
 	return st, nil
 }
 

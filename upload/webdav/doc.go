@@ -30,6 +30,16 @@
 // and mod_dav deployments offer); a server that offers only those is
 // refused with an error that says so.
 //
+// A server that registers what it receives (a bureau d'ordre platform)
+// may say the registration number it gave in its answer: in a header or
+// a JSON body, where Options.Number says. It is read from the answer to
+// the MOVE, else to the PUT that completed the document, else, when an
+// earlier attempt's answer was lost, from the headers of the GET that
+// reads the document back or from what that attempt saved
+// (upload.Resume.Number); it goes in Receipt.Number. A delivery whose
+// answers carry no number still succeeds: the document is there, and
+// Receipt.NumberNote says what was missing.
+//
 // It must not know about the outbox, retries or the keyring: it is given
 // a Credential function, called at each operation so that a password
 // changed with `demat credentials set` is used at once, and it never

@@ -44,6 +44,12 @@ type Options struct {
 	// ChunkSize is how many bytes each PUT of the temporary file
 	// carries; each acknowledged chunk is a checkpoint.
 	ChunkSize int64
+	// Number is where the server's answer gives the registration number
+	// it gave the document: read from the answer to the MOVE that puts
+	// the document in place, else to the PUT that completed it, else
+	// (a retry after a lost answer) from the headers of the GET that
+	// reads the document back. Zero for a server that gives none.
+	Number upload.NumberSource
 }
 
 // applyDefaults fills what was not set.
@@ -66,15 +72,17 @@ type Target struct {
 	cred   func() (credentials.Secret, error)
 	client *http.Client
 	chunk  int64
+	number upload.NumberSource
 	// noRanges is set once the server refused or ignored a ranged PUT.
 	noRanges atomic.Bool
 }
 
 var (
-	_ upload.Target  = (*Target)(nil)
-	_ upload.Stater  = (*Target)(nil)
-	_ upload.Opener  = (*Target)(nil)
-	_ upload.Deleter = (*Target)(nil)
+	_ upload.Target   = (*Target)(nil)
+	_ upload.Stater   = (*Target)(nil)
+	_ upload.Opener   = (*Target)(nil)
+	_ upload.Deleter  = (*Target)(nil)
+	_ upload.Numberer = (*Target)(nil)
 )
 
 // New gives a target for the collection at opts.URL. It does not
@@ -115,8 +123,14 @@ func New(opts Options) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webdav: %w", err)
 	}
-	return &Target{base: u, user: opts.User, cred: opts.Credential, client: client, chunk: opts.ChunkSize}, nil
+	if err := opts.Number.Check(); err != nil {
+		return nil, fmt.Errorf("webdav: registration number: %w", err)
+	}
+	return &Target{base: u, user: opts.User, cred: opts.Credential, client: client, chunk: opts.ChunkSize, number: opts.Number}, nil
 }
+
+// Numbers says where the server's answers give a registration number.
+func (t *Target) Numbers() upload.NumberSource { return t.number }
 
 // URL is the collection's URL, without user information.
 func (t *Target) URL() string { return t.base.String() }
@@ -226,6 +240,26 @@ func redact(u *url.URL) string { return upload.Redact(u.String()) }
 type session struct {
 	t    *Target
 	auth string // the Authorization header, or ""
+	// number is the registration number the server's answers gave in
+	// this operation, numberErr why a value given was refused.
+	number    string
+	numberErr error
+}
+
+// note reads the registration number from a successful answer, if the
+// target looks for one; a later answer's number wins (the MOVE's over
+// the PUT's).
+func (s *session) note(resp *http.Response) {
+	if s.t.number.IsZero() {
+		return
+	}
+	n, err := s.t.number.Read(resp)
+	switch {
+	case err != nil:
+		s.numberErr = err
+	case n != "":
+		s.number, s.numberErr = n, nil
+	}
 }
 
 // session reads the credential.
@@ -466,17 +500,23 @@ func (s *session) get(ctx context.Context, u *url.URL) (*http.Response, error) {
 
 // hash reads the resource at u back and gives its size and SHA-256.
 func (s *session) hash(ctx context.Context, u *url.URL) (int64, string, error) {
+	n, sum, _, err := s.hashAnswer(ctx, u)
+	return n, sum, err
+}
+
+// hashAnswer is hash, also giving the GET answer's headers.
+func (s *session) hashAnswer(ctx context.Context, u *url.URL) (int64, string, http.Header, error) {
 	resp, err := s.get(ctx, u)
 	if err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	defer resp.Body.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, resp.Body)
 	if err != nil {
-		return 0, "", s.transport(ctx, "GET", u, err)
+		return 0, "", nil, s.transport(ctx, "GET", u, err)
 	}
-	return n, hex.EncodeToString(h.Sum(nil)), nil
+	return n, hex.EncodeToString(h.Sum(nil)), resp.Header, nil
 }
 
 // delete removes the resource at u; an error wrapping fs.ErrNotExist
@@ -503,11 +543,18 @@ func (s *session) held(ctx context.Context, u *url.URL, doc upload.Doc) (bool, p
 	if err != nil || p.collection || p.size != doc.Size {
 		return false, p, err
 	}
-	n, sum, err := s.hash(ctx, u)
+	n, sum, hdr, err := s.hashAnswer(ctx, u)
 	if err != nil {
 		return false, p, err
 	}
-	return n == doc.Size && strings.EqualFold(sum, doc.SHA256), p, nil
+	same := n == doc.Size && strings.EqualFold(sum, doc.SHA256)
+	if same && s.t.number.Header != "" && s.number == "" {
+		// The document is there but the answer that numbered it was
+		// lost: a server that also says the number when the document is
+		// read gives it back. (The body is the document, not JSON.)
+		s.note(&http.Response{Header: hdr})
+	}
+	return same, p, nil
 }
 
 // already says whether the destination holds doc already (done, with a
@@ -535,10 +582,20 @@ func (s *session) already(ctx context.Context, dest, tmp *url.URL, doc upload.Do
 }
 
 func (s *session) receipt(dest *url.URL, doc upload.Doc, p props, already bool) upload.Receipt {
-	return upload.Receipt{
+	r := upload.Receipt{
 		Location: redact(dest), Size: p.size, SHA256: strings.ToLower(doc.SHA256),
 		Time: time.Now().UTC(), Verified: "sha256", ServerID: p.etag, Already: already,
 	}
+	if src := s.t.number; !src.IsZero() {
+		r.Number = s.number
+		if r.Number == "" && s.numberErr == nil {
+			r.Number = doc.Resume.Number // an earlier attempt's answer gave it
+		}
+		if r.Number == "" {
+			r.NumberNote = upload.NumberNote(src, s.numberErr)
+		}
+	}
+	return r
 }
 
 // mkcols makes the collection dir (a '/'-separated name under the
@@ -708,6 +765,9 @@ func (s *session) send(ctx context.Context, doc upload.Doc, tmpName string, tmp 
 		if err := s.status(resp, "PUT"); err != nil {
 			return lastRanged, err
 		}
+		if off+n == doc.Size {
+			s.note(resp)
+		}
 		drain(resp)
 		if off > 0 {
 			lastRanged = n
@@ -726,7 +786,7 @@ func (s *session) checkpoint(doc upload.Doc, tmpName string, off int64) error {
 		doc.Progress(off)
 	}
 	if doc.Checkpoint != nil {
-		if err := doc.Checkpoint(upload.Resume{Token: tmpName, Offset: off}); err != nil {
+		if err := doc.Checkpoint(upload.Resume{Token: tmpName, Offset: off, Number: s.number}); err != nil {
 			return fmt.Errorf("webdav: save the delivery's progress: %w", err)
 		}
 	}
@@ -782,7 +842,15 @@ func (s *session) place(ctx context.Context, doc upload.Doc, tmp, dest *url.URL)
 	if err := s.status(resp, "MOVE"); err != nil {
 		return upload.Receipt{}, err
 	}
+	s.note(resp)
 	drain(resp)
+	if s.number != "" {
+		// Keep the number before checking: if the check fails, the next
+		// attempt finds the document in place and the answer gone.
+		if err := s.checkpoint(doc, upload.TempName(doc), doc.Size); err != nil {
+			return upload.Receipt{}, err
+		}
+	}
 	p, err := s.propfind(ctx, dest)
 	if err != nil {
 		return upload.Receipt{}, err
