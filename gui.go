@@ -12,6 +12,7 @@ import (
 
 	"github.com/demat-app/demat/app"
 	"github.com/demat-app/demat/internal/config"
+	"github.com/demat-app/demat/scan/escl"
 	"github.com/demat-app/demat/upload/outbox"
 )
 
@@ -63,6 +64,7 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 		svc.Register = guiRegister{r: reg, ob: ob, logger: logger}
 	}
 	svc.Scanners = scanners
+	svc.DeviceAt = escl.DeviceFor
 	if guiHook != nil {
 		guiHook(&svc)
 	}

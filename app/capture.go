@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -45,7 +47,15 @@ type scanners struct {
 	// device is the ID of the chosen device; opt the chosen settings.
 	device string
 	opt    scan.Options
+	// typed are the network scanners added by their address, listed
+	// with those found (a scanner on another subnet is not announced).
+	typed []scan.Device
 }
+
+// prefScannerAddresses is the preference holding the addresses of the
+// network scanners added by hand, so that they are listed again at the
+// next start.
+const prefScannerAddresses = "scan.addresses"
 
 // scanBar is the row of the Pages screen that scans: device, source,
 // resolution, colour, and the Scan button.
@@ -53,8 +63,16 @@ type scanBar struct {
 	w       *Window
 	content fyne.CanvasObject
 
-	device     *widget.Select
-	find       *widget.Button
+	device *widget.Select
+	find   *widget.Button
+	// byAddress adds a network scanner by its address; nil when the
+	// window cannot (no Services.DeviceAt).
+	byAddress *widget.Button
+	// The address dialog's parts, named for the tests.
+	addrDialog dialog.Dialog
+	addrEntry  *widget.Entry
+	addrOK     *widget.Button
+	addrError  *widget.Label
 	input      *widget.Select
 	resolution *widget.Select
 	mode       *widget.Select
@@ -69,6 +87,14 @@ func newScanBar(w *Window) *scanBar {
 	b.device = widget.NewSelect(nil, b.chooseDevice)
 	b.device.PlaceHolder = lang.X("scan.no_device", "(no scanner)")
 	b.find = widget.NewButtonWithIcon("", theme.SearchIcon(), w.FindDevices)
+	var left fyne.CanvasObject = b.find
+	if w.svc.DeviceAt != nil && w.driverFor("escl:") != nil {
+		b.byAddress = widget.NewButtonWithIcon(lang.X("scan.by_address", "Address…"), theme.ContentAddIcon(), b.askAddress)
+		left = container.NewHBox(b.find, b.byAddress)
+		if RightToLeft() {
+			left = container.NewHBox(b.byAddress, b.find)
+		}
+	}
 	b.input = widget.NewSelect(nil, func(string) { b.chosen() })
 	b.input.PlaceHolder = lang.X("scan.source", "Source")
 	b.resolution = widget.NewSelect(nil, func(string) { b.chosen() })
@@ -88,9 +114,9 @@ func newScanBar(w *Window) *scanBar {
 		// Read from the right: the scanner, then its settings, then
 		// Scan at the left end of the row.
 		settings = container.NewHBox(b.scan, mode, resolution, input)
-		b.content = container.NewBorder(nil, nil, settings, b.find, b.device)
+		b.content = container.NewBorder(nil, nil, settings, left, b.device)
 	} else {
-		b.content = container.NewBorder(nil, nil, b.find, settings, b.device)
+		b.content = container.NewBorder(nil, nil, left, settings, b.device)
 	}
 	b.fill()
 	return b
@@ -209,6 +235,9 @@ func (b *scanBar) refresh() {
 		}
 	}
 	setEnabled(b.find, !busy && !s.searching)
+	if b.byAddress != nil {
+		setEnabled(b.byAddress, !busy)
+	}
 	setEnabled(b.scan, !busy && known)
 }
 
@@ -315,6 +344,11 @@ func (w *Window) FindDevices() {
 			if n != s.searches {
 				return
 			}
+			for _, d := range s.typed {
+				if !containsDevice(devs, d.ID) {
+					devs = append(devs, d)
+				}
+			}
 			s.searching = false
 			s.devices, s.problems = devs, problems
 			for _, p := range problems {
@@ -333,6 +367,87 @@ func (w *Window) FindDevices() {
 			}
 		})
 	}()
+}
+
+// loadTypedScanners reads the addresses of the network scanners added
+// by hand in an earlier session.
+func (w *Window) loadTypedScanners() {
+	if w.svc.DeviceAt == nil {
+		return
+	}
+	for _, a := range w.app.Preferences().StringList(prefScannerAddresses) {
+		if d, err := w.svc.DeviceAt(a); err == nil && !containsDevice(w.scanners.typed, d.ID) {
+			w.scanners.typed = append(w.scanners.typed, d)
+		}
+	}
+}
+
+// askAddress asks for a network scanner's address, checks that an eSCL
+// scanner answers there, and adds it to the list, for this session and
+// the next ones.
+func (b *scanBar) askAddress() {
+	w := b.w
+	b.addrEntry = widget.NewEntry()
+	b.addrEntry.SetPlaceHolder("192.168.1.20")
+	b.addrError = widget.NewLabel("")
+	b.addrError.Wrapping = fyne.TextWrapWord
+	b.addrError.Importance = widget.DangerImportance
+	b.addrError.Hide()
+	help := widget.NewLabel(lang.X("scan.address_help", "The scanner's network address, as its panel or its web page shows it: 192.168.1.20, or a whole address such as https://scanner.example/eSCL. It must understand eSCL (AirScan, Mopria)."))
+	help.Wrapping = fyne.TextWrapWord
+	b.addrOK = widget.NewButtonWithIcon(lang.X("scan.address_add", "Add"), theme.ConfirmIcon(), nil)
+	b.addrOK.Importance = widget.HighImportance
+	cancel := widget.NewButtonWithIcon(lang.X("common.cancel", "Cancel"), theme.CancelIcon(), func() { b.addrDialog.Hide() })
+	ok, entry, problem := b.addrOK, b.addrEntry, b.addrError
+	b.addrOK.OnTapped = func() {
+		address := strings.TrimSpace(entry.Text)
+		dev, err := w.svc.DeviceAt(address)
+		if err != nil {
+			problem.SetText(lang.X("scan.address_bad", "That is not an address: {{.Error}}", map[string]any{"Error": err.Error()}))
+			problem.Show()
+			return
+		}
+		src := w.driverFor(dev.ID)
+		if src == nil {
+			problem.SetText(lang.X("scan.address_bad", "That is not an address: {{.Error}}", map[string]any{"Error": dev.ID}))
+			problem.Show()
+			return
+		}
+		ok.Disable()
+		problem.SetText(lang.X("scan.address_trying", "Asking {{.Address}}…", map[string]any{"Address": dev.Name}))
+		problem.Show()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), searchTimeout)
+			defer cancel()
+			caps, err := src.Caps(ctx, dev)
+			fyne.Do(func() {
+				ok.Enable()
+				if err != nil {
+					problem.SetText(lang.X("scan.address_failed", "No scanner answers at {{.Address}}: {{.Error}}. Check the address, and that the scanner is on and on this network.",
+						map[string]any{"Address": dev.Name, "Error": deviceError(err)}))
+					return
+				}
+				s := &w.scanners
+				s.caps[dev.ID] = caps
+				if !containsDevice(s.typed, dev.ID) {
+					s.typed = append(s.typed, dev)
+					prefs := w.app.Preferences()
+					prefs.SetStringList(prefScannerAddresses, append(prefs.StringList(prefScannerAddresses), address))
+				}
+				if !containsDevice(s.devices, dev.ID) {
+					s.devices = append(s.devices, dev)
+				}
+				b.addrDialog.Hide()
+				w.ChooseDevice(dev.ID)
+			})
+		}()
+	}
+	entry.OnSubmitted = func(string) { ok.OnTapped() }
+	content := container.NewVBox(help, entry, problem, container.NewHBox(layout.NewSpacer(), cancel, ok))
+	b.addrDialog = dialog.NewCustomWithoutButtons(lang.X("scan.address_title", "A network scanner by its address"), content, w.win)
+	b.addrDialog.Resize(fyne.NewSize(min(560, w.win.Canvas().Size().Width*0.9), 0))
+	b.addrDialog.Show()
+	w.win.Canvas().Focus(entry)
 }
 
 func containsDevice(devs []scan.Device, id string) bool {

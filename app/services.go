@@ -28,6 +28,9 @@ type Services struct {
 	// Scanners are the scanner drivers the Pages screen scans with, in
 	// the order their devices are listed; none hides scanning.
 	Scanners []Driver
+	// DeviceAt makes the device of a network scanner from the address a
+	// person typed (eSCL); nil hides adding a scanner by its address.
+	DeviceAt func(address string) (scan.Device, error)
 	// Build makes the searchable PDF at out from pages, in their order.
 	Build func(ctx context.Context, pages []scan.Page, out string, opt pipeline.Options) (*pipeline.Result, error)
 	// Targets lists the names of the targets documents can be sent to,

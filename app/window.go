@@ -68,6 +68,7 @@ func New(a fyne.App, win fyne.Window, svc Services) *Window {
 		func(fyne.Shortcut) { w.Scan() })
 	// The scanners are looked for at once: a USB or network search
 	// takes seconds, done while the person reaches for the paper.
+	w.loadTypedScanners()
 	w.FindDevices()
 	return w
 }
