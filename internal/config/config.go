@@ -121,6 +121,9 @@ func (c *Config) check() error {
 	if _, err := c.Separator.Rules(); err != nil {
 		return err
 	}
+	if err := c.Register.CheckNumbering(); err != nil {
+		return err
+	}
 	if err := checkDocTypes(c.DocTypes); err != nil {
 		return err
 	}

@@ -1,5 +1,7 @@
 package config
 
+import "fmt"
+
 // Register is the [register] table: how registration numbers are
 // written. The numbering itself (one gapless sequence per register and
 // year) is not configurable; only its spelling is.
@@ -28,6 +30,21 @@ type Register struct {
 	// [certificates], a PKCS#12 file or a pkcs11: URI, as --cert takes
 	// them. Empty: the one --sign gives, else --cert must be given.
 	Certificate string `toml:"certificate"`
+	// Numbering says who gives the numbers: "local" (or empty), the
+	// register's own gapless sequence; "server", the server a registered
+	// document is delivered to (a target with number_header or
+	// number_json), the local number then being provisional until the
+	// delivery's answer gives the server's.
+	Numbering string `toml:"numbering"`
+}
+
+// CheckNumbering says what is wrong with the numbering setting.
+func (r Register) CheckNumbering() error {
+	switch r.Numbering {
+	case "", "local", "server":
+		return nil
+	}
+	return fmt.Errorf("[register] numbering %q: want local (the register's own numbers) or server (the numbers the target's server gives)", r.Numbering)
 }
 
 // RegisterCodes are the registers' short codes.

@@ -50,6 +50,13 @@ type Target struct {
 	// Bearer sends the credential as a bearer token rather than a basic
 	// auth password (tus).
 	Bearer bool `toml:"bearer,omitempty"`
+	// NumberHeader names the header of the server's answer that holds
+	// the registration number it gives each document it receives
+	// (webdav, tus), e.g. "X-Registration-Number".
+	NumberHeader string `toml:"number_header,omitempty"`
+	// NumberJSON is a JSON pointer (RFC 6901) to that number in the
+	// answer's JSON body (webdav, tus), e.g. "/registration/number".
+	NumberJSON string `toml:"number_json,omitempty"`
 }
 
 // Kinds are the target kinds demat knows.
@@ -107,8 +114,31 @@ func (t Target) Check() error {
 	if t.Parallel < 0 || t.Parallel > 16 {
 		return fmt.Errorf("target %q: parallel must be between 1 and 16", t.Name)
 	}
+	return t.checkNumber()
+}
+
+// checkNumber checks number_header and number_json: only a server that
+// answers a delivery (webdav, tus) can give a registration number.
+func (t Target) checkNumber() error {
+	if t.NumberHeader == "" && t.NumberJSON == "" {
+		return nil
+	}
+	if t.Kind != "webdav" && t.Kind != "tus" {
+		return fmt.Errorf("target %q: number_header and number_json read the registration number from the server's answer to a delivery; a %s target has no answer to read it from (only webdav and tus targets can give one)", t.Name, t.Kind)
+	}
+	if t.NumberHeader != "" && !headerRE.MatchString(t.NumberHeader) {
+		return fmt.Errorf("target %q: number_header %q is not an HTTP header name", t.Name, t.NumberHeader)
+	}
+	if p := t.NumberJSON; p != "" && (p[0] != '/' || badEscapeRE.MatchString(p)) {
+		return fmt.Errorf("target %q: number_json %q is not a JSON pointer: it starts with / and writes ~ as ~0 and / as ~1 (e.g. /registration/number)", t.Name, p)
+	}
 	return nil
 }
+
+var (
+	headerRE    = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+	badEscapeRE = regexp.MustCompile(`~([^01]|$)`)
+)
 
 // FindTarget finds a target by name.
 func (c *Config) FindTarget(name string) (Target, bool) {
