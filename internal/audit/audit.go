@@ -40,6 +40,10 @@ const (
 	Edited Action = "edited"
 	// Voided: a register entry was voided; its number stays used.
 	Voided Action = "voided"
+	// AwaitingNumber: the document of a register entry numbered by the
+	// server is complete; the entry is registered (Registered, with the
+	// server's number) when a delivery's answer gives the number.
+	AwaitingNumber Action = "awaiting-number"
 )
 
 // Entry is one line of the trail.

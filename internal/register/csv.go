@@ -8,10 +8,13 @@ import (
 	"time"
 )
 
-// CSVHeader names the columns WriteCSV writes.
+// CSVHeader names the columns WriteCSV writes. number is the number of
+// record; server_number the one a server gave, local_number the
+// register's own (the gapless sequence, the same as number unless the
+// server numbers the register).
 var CSVHeader = []string{"number", "register", "state", "registered", "received", "sender", "recipient", "subject",
 	"reference", "confidentiality", "document_type", "title", "pages", "sha256", "file", "operator", "workstation",
-	"note", "delivered_to"}
+	"note", "delivered_to", "server_number", "local_number"}
 
 // WriteCSV writes entries as CSV: UTF-8 with a byte-order mark, which is
 // how Excel knows the file is UTF-8 (without it Arabic comes out as
@@ -35,7 +38,8 @@ func WriteCSV(w io.Writer, es []Entry) error {
 		}
 		rec := []string{e.Number, string(e.Kind), string(e.State), e.Registered.Format(time.RFC3339), e.Received,
 			e.Sender, e.Recipient, e.Subject, e.Reference, e.Confidentiality, e.DocumentType, e.Title,
-			strconv.Itoa(e.Pages), e.SHA256, e.File, e.Operator, e.Workstation, e.Note, strings.Join(to, "; ")}
+			strconv.Itoa(e.Pages), e.SHA256, e.File, e.Operator, e.Workstation, e.Note, strings.Join(to, "; "),
+			e.ServerNumber, e.Local()}
 		for i := range rec {
 			rec[i] = defuse(rec[i])
 		}

@@ -17,6 +17,17 @@
 // settles the pending entries of processes that died: completed when
 // their PDF is in place with their number, voided otherwise.
 //
+// A server a document is delivered to may give it its own number (a
+// national bureau d'ordre platform): RecordDelivery keeps it as the
+// entry's ServerNumber, searchable and found by Get like the entry's
+// own. An entry keeps its own number; under server numbering
+// (Options.Numbering) the register's number is provisional, the entry
+// waits in state awaiting-number once its document is complete, and the
+// server's number becomes its number of record when a delivery gives
+// it. Either way the register's own sequence stays gapless, and server
+// numbers are unique: one that another entry already has is recorded
+// with the delivery and in the audit trail, and reported, not taken.
+//
 // The package must not write PDFs nor talk to servers: it reads a PDF's
 // metadata to recover an interrupted registration, and records the
 // outbox's deliveries it is told about.

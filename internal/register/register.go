@@ -38,10 +38,33 @@ const (
 	// Void: the number is used but stands for nothing (the document
 	// never came, or the entry was a mistake); Note says why.
 	Void State = "void"
+	// AwaitingNumber: the document is complete, and its number is the
+	// server's to give ([register] numbering = "server"): the entry
+	// becomes Registered when a delivery's answer gives it.
+	AwaitingNumber State = "awaiting-number"
+)
+
+// Numberings: who gives an entry its number of record.
+const (
+	// LocalNumbering: the register's own gapless sequence.
+	LocalNumbering = "local"
+	// ServerNumbering: the server the document is delivered to; the
+	// register's own number is provisional until then.
+	ServerNumbering = "server"
 )
 
 // ErrNotFound is returned for a number the register does not hold.
 var ErrNotFound = errors.New("register: no such number")
+
+// ErrServerNumberTaken is a server's number that another entry already
+// has: it is recorded with the delivery and in the audit trail, but not
+// given to the entry, since numbers are unique.
+var ErrServerNumberTaken = errors.New("register: the server gave a number another entry already has")
+
+// ErrServerNumbering is Add under server numbering: an item gets its
+// number when its document, carrying the provisional number in its
+// metadata, is delivered, and Add's document (if any) carries none.
+var ErrServerNumbering = errors.New("register: numbers come from the server the document is delivered to ([register] numbering = \"server\")")
 
 // Description is what the desk says about an item, as in the PDF's
 // metadata (pdf.Metadata's registry properties).
@@ -68,24 +91,42 @@ func Describe(m pdf.Metadata) Description {
 // a depositor's or sender's receipt will quote.
 type Delivery struct {
 	// ID and Key identify the outbox's delivery.
-	ID       int64     `json:"id"`
-	Key      string    `json:"key"`
-	Target   string    `json:"target"`
-	Location string    `json:"location"`
-	Size     int64     `json:"size"`
-	SHA256   string    `json:"sha256"`
-	Verified string    `json:"verified,omitempty"`
-	ServerID string    `json:"server_id,omitempty"`
-	Time     time.Time `json:"time"`
+	ID       int64  `json:"id"`
+	Key      string `json:"key"`
+	Target   string `json:"target"`
+	Location string `json:"location"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+	Verified string `json:"verified,omitempty"`
+	ServerID string `json:"server_id,omitempty"`
+	// Number is the registration number the server gave in its answer
+	// (upload.Receipt.Number).
+	Number string `json:"number,omitempty"`
+	// NumberNote says why the server gave no number although the target
+	// expects one, or why the register did not take the one it gave.
+	NumberNote string    `json:"number_note,omitempty"`
+	Time       time.Time `json:"time"`
 }
 
 // Entry is one registered item. It holds all a depositor's receipt
 // needs: number, date and time, depositor, subject, pages, hash.
 type Entry struct {
+	// Number is the entry's number of record: the register's own, or,
+	// for an entry numbered by the server, the server's once a delivery
+	// gave it (until then the provisional one).
 	Number string `json:"number"`
-	Kind   Kind   `json:"register"`
-	Year   int    `json:"year"`
-	Seq    int64  `json:"seq"`
+	// Provisional is, for an entry numbered by the server, the
+	// register's own number from its gapless sequence: the id the PDF's
+	// metadata, its stamp, the audit trail and the outbox know it by.
+	// Empty for an entry numbered locally.
+	Provisional string `json:"provisional_number,omitempty"`
+	// ServerNumber is the number the server a delivery went to gave the
+	// document (the first one given; unique among the entries). An entry
+	// numbered locally keeps its own number and has this one too.
+	ServerNumber string `json:"server_number,omitempty"`
+	Kind         Kind   `json:"register"`
+	Year         int    `json:"year"`
+	Seq          int64  `json:"seq"`
 	// Registered is when the number was given.
 	Registered time.Time `json:"registered"`
 	Description
@@ -101,6 +142,22 @@ type Entry struct {
 	Note        string     `json:"note,omitempty"`
 	Deliveries  []Delivery `json:"deliveries,omitempty"`
 	Updated     time.Time  `json:"updated"`
+	// local is the register's own number, the entry's key.
+	local string
+	// numbering is who gives the number of record.
+	numbering string
+}
+
+// Local is the register's own number of the entry (from its gapless
+// sequence): Number, unless the server numbered the entry.
+func (e Entry) Local() string {
+	switch {
+	case e.local != "":
+		return e.local
+	case e.Provisional != "":
+		return e.Provisional
+	}
+	return e.Number
 }
 
 // Draft is an item to register.
@@ -124,6 +181,9 @@ type Options struct {
 	Format Format
 	// Now is the clock; nil for time.Now (tests set it to cross a year).
 	Now func() time.Time
+	// Numbering is who gives new entries their number of record:
+	// LocalNumbering (the default, also for "") or ServerNumbering.
+	Numbering string
 }
 
 func (o *Options) applyDefaults() error {
@@ -136,6 +196,13 @@ func (o *Options) applyDefaults() error {
 	}
 	if o.Now == nil {
 		o.Now = time.Now // the real time: numbers are chronological
+	}
+	switch o.Numbering {
+	case "":
+		o.Numbering = LocalNumbering // numbers are the desk's own unless it says
+	case LocalNumbering, ServerNumbering:
+	default:
+		return fmt.Errorf("register: numbering %q: want local or server", o.Numbering)
 	}
 	return nil
 }
@@ -187,6 +254,11 @@ var schema = []string{
 	);
 	CREATE INDEX register_entries_state ON register_entries(state);
 	CREATE INDEX register_entries_registered ON register_entries(registered);`,
+	// The number a server gave (unique), and who gives the number of
+	// record.
+	`ALTER TABLE register_entries ADD COLUMN server_number TEXT NOT NULL DEFAULT '';
+	ALTER TABLE register_entries ADD COLUMN numbering TEXT NOT NULL DEFAULT 'local';
+	CREATE UNIQUE INDEX register_entries_server_number ON register_entries(server_number) WHERE server_number != '';`,
 }
 
 // Open opens the registers kept in the data folder dir
@@ -227,9 +299,18 @@ func (r *Register) Reserve(ctx context.Context, d Draft) (Entry, error) {
 
 // Add registers an item whose document is final (or that has none:
 // paper registered without being scanned).
+//
+// Under server numbering it fails with ErrServerNumbering: the item
+// would never get its number.
 func (r *Register) Add(ctx context.Context, d Draft) (Entry, error) {
+	if r.opt.Numbering == ServerNumbering {
+		return Entry{}, ErrServerNumbering
+	}
 	return r.allocate(ctx, d, Registered)
 }
+
+// Numbering is who gives new entries their number of record.
+func (r *Register) Numbering() string { return r.opt.Numbering }
 
 // allocate is the one transaction that gives a number: read the
 // counter, insert the entry, bump the counter, record it in the audit
@@ -254,9 +335,13 @@ func (r *Register) allocate(ctx context.Context, d Draft, state State) (Entry, e
 		return Entry{}, fmt.Errorf("register: %w", err)
 	}
 	e := Entry{
-		Number: r.opt.Format.Number(d.Kind, year, seq), Kind: d.Kind, Year: year, Seq: seq,
+		Number: r.opt.Format.Number(d.Kind, year, seq), Kind: d.Kind, Year: year, Seq: seq, numbering: r.opt.Numbering,
 		Registered: now.Truncate(time.Millisecond), Description: d.Description,
 		Pages: d.Pages, SHA256: d.SHA256, File: d.File, Operator: who, Workstation: where, State: state, Updated: now.Truncate(time.Millisecond),
+	}
+	e.local = e.Number
+	if e.numbering == ServerNumbering {
+		e.Provisional = e.Number
 	}
 	ownerHost, ownerPID := "", 0
 	if state == Pending {
@@ -264,11 +349,11 @@ func (r *Register) allocate(ctx context.Context, d Draft, state State) (Entry, e
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO register_entries
 		(number, register, year, seq, registered, received, sender, recipient, subject, reference, confidentiality,
-		 document_type, title, pages, sha256, file, operator, workstation, state, owner_host, owner_pid, updated)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 document_type, title, pages, sha256, file, operator, workstation, state, owner_host, owner_pid, updated, numbering)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Number, string(e.Kind), year, seq, e.Registered.UnixMilli(), e.Received, e.Sender, e.Recipient, e.Subject,
 		e.Reference, e.Confidentiality, e.DocumentType, e.Title, e.Pages, e.SHA256, e.File, e.Operator, e.Workstation,
-		string(state), ownerHost, ownerPID, e.Updated.UnixMilli())
+		string(state), ownerHost, ownerPID, e.Updated.UnixMilli(), e.numbering)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return Entry{}, fmt.Errorf("register: number %s is already taken (was the number format changed during the year?): %w", e.Number, err)
@@ -317,6 +402,12 @@ func details(e Entry, extra map[string]any) json.RawMessage {
 	if e.Pages > 0 {
 		m["pages"] = e.Pages
 	}
+	if e.numbering == ServerNumbering {
+		m["numbering"] = ServerNumbering
+	}
+	if e.ServerNumber != "" {
+		m["server_number"] = e.ServerNumber
+	}
 	for k, v := range extra {
 		m[k] = v
 	}
@@ -344,19 +435,27 @@ func (r *Register) complete(ctx context.Context, number, file, sum string, pages
 		return Entry{}, err
 	}
 	switch {
-	case e.State == Registered && e.SHA256 == sum, extra != nil && e.State != Pending:
+	case (e.State == Registered || e.State == AwaitingNumber) && e.SHA256 == sum, extra != nil && e.State != Pending:
 		return e, nil
 	case e.State != Pending:
 		return Entry{}, fmt.Errorf("register: %s is %s, not waiting for its document", number, e.State)
 	}
 	now := r.opt.Now()
-	e.File, e.SHA256, e.Pages, e.State, e.Updated = file, sum, pages, Registered, now.Truncate(time.Millisecond)
+	state := Registered
+	if e.numbering == ServerNumbering && e.ServerNumber == "" {
+		state = AwaitingNumber // registered once a delivery's answer gives the number
+	}
+	e.File, e.SHA256, e.Pages, e.State, e.Updated = file, sum, pages, state, now.Truncate(time.Millisecond)
 	if _, err := tx.ExecContext(ctx, `UPDATE register_entries SET file = ?, sha256 = ?, pages = ?, state = ?,
 		owner_host = '', owner_pid = 0, updated = ? WHERE number = ?`,
-		e.File, e.SHA256, e.Pages, string(e.State), e.Updated.UnixMilli(), number); err != nil {
+		e.File, e.SHA256, e.Pages, string(e.State), e.Updated.UnixMilli(), e.local); err != nil {
 		return Entry{}, fmt.Errorf("register: %w", err)
 	}
-	if _, err := audit.AppendTx(ctx, tx, audit.Entry{Time: now, Action: audit.Registered, Subject: number,
+	action := audit.Registered
+	if state == AwaitingNumber {
+		action = audit.AwaitingNumber
+	}
+	if _, err := audit.AppendTx(ctx, tx, audit.Entry{Time: now, Action: action, Subject: e.local,
 		Hashes: pdfHash(sum), Details: details(e, extra)}); err != nil {
 		return Entry{}, err
 	}
@@ -396,10 +495,10 @@ func (r *Register) void(ctx context.Context, number, reason string, onlyPending 
 	now := r.opt.Now()
 	e.State, e.Note, e.Updated = Void, reason, now.Truncate(time.Millisecond)
 	if _, err := tx.ExecContext(ctx, `UPDATE register_entries SET state = ?, note = ?, owner_host = '', owner_pid = 0, updated = ? WHERE number = ?`,
-		string(Void), reason, e.Updated.UnixMilli(), number); err != nil {
+		string(Void), reason, e.Updated.UnixMilli(), e.local); err != nil {
 		return Entry{}, fmt.Errorf("register: %w", err)
 	}
-	if _, err := audit.AppendTx(ctx, tx, audit.Entry{Time: now, Action: audit.Voided, Subject: number,
+	if _, err := audit.AppendTx(ctx, tx, audit.Entry{Time: now, Action: audit.Voided, Subject: e.local,
 		Hashes: pdfHash(e.SHA256), Details: details(e, nil)}); err != nil {
 		return Entry{}, err
 	}
@@ -493,6 +592,15 @@ func HashFile(path string) (string, int64, error) {
 // number (if the register holds it; "" for none) and records it in the
 // audit trail, once per delivery key however often it is reported. It
 // reports whether it recorded anything.
+//
+// A number the server gave (d.Number) becomes the entry's ServerNumber,
+// and the number of record of an entry numbered by the server, which is
+// then registered. Server numbers are unique: one another entry already
+// has is recorded with the delivery (NumberNote says why it was not
+// taken) and in the audit trail, and RecordDelivery then reports true
+// with an error wrapping ErrServerNumberTaken. An entry that already has
+// a server number keeps it; a different one from another delivery is
+// only recorded with that delivery.
 func (r *Register) RecordDelivery(ctx context.Context, number string, d Delivery) (bool, error) {
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -502,7 +610,10 @@ func (r *Register) RecordDelivery(ctx context.Context, number string, d Delivery
 	if done, err := audit.Recorded(ctx, tx, audit.Delivered, d.Key); err != nil || done {
 		return false, err
 	}
+	now := r.opt.Now()
 	subject := d.Location
+	var taken error
+	var numbered *Entry
 	if number != "" {
 		e, err := get(ctx, tx, number)
 		switch {
@@ -510,11 +621,38 @@ func (r *Register) RecordDelivery(ctx context.Context, number string, d Delivery
 		case err != nil:
 			return false, err
 		default:
-			subject = number
+			subject = e.local
+			if d.Number != "" {
+				switch {
+				case e.ServerNumber == d.Number:
+				case e.ServerNumber != "":
+					d.NumberNote = fmt.Sprintf("not taken: the entry has %s from an earlier delivery", e.ServerNumber)
+				default:
+					other, err := holder(ctx, tx, d.Number, e.local)
+					if err != nil {
+						return false, err
+					}
+					if other != "" {
+						d.NumberNote = "refused: already the number of " + other
+						taken = fmt.Errorf("%w: %s gave %s to %s, but it is already the number of %s", ErrServerNumberTaken, d.Target, d.Number, e.local, other)
+						break
+					}
+					e.ServerNumber = d.Number
+					if e.State == AwaitingNumber {
+						e.State = Registered
+						e.Number = d.Number
+						numbered = &e
+					}
+					if _, err := tx.ExecContext(ctx, `UPDATE register_entries SET server_number = ?, state = ? WHERE number = ?`,
+						e.ServerNumber, string(e.State), e.local); err != nil {
+						return false, fmt.Errorf("register: %w", err)
+					}
+				}
+			}
 			e.Deliveries = append(e.Deliveries, d)
 			dj, _ := json.Marshal(e.Deliveries)
 			if _, err := tx.ExecContext(ctx, `UPDATE register_entries SET deliveries = ?, updated = ? WHERE number = ?`,
-				string(dj), r.opt.Now().UnixMilli(), number); err != nil {
+				string(dj), now.UnixMilli(), e.local); err != nil {
 				return false, fmt.Errorf("register: %w", err)
 			}
 		}
@@ -524,14 +662,36 @@ func (r *Register) RecordDelivery(ctx context.Context, number string, d Delivery
 		Hashes: pdfHash(d.SHA256), Details: dj}); err != nil {
 		return false, err
 	}
+	if numbered != nil {
+		if _, err := audit.AppendTx(ctx, tx, audit.Entry{Time: now, Action: audit.Registered, Subject: numbered.local,
+			Hashes: pdfHash(numbered.SHA256), Details: details(*numbered, map[string]any{"delivery": d.Key})}); err != nil {
+			return false, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("register: %w", err)
 	}
-	return true, nil
+	return true, taken
+}
+
+// holder gives the local number of the entry other than self that has
+// number as its server number or as its own: "" when none has.
+func holder(ctx context.Context, q querier, number, self string) (string, error) {
+	var other string
+	err := q.QueryRowContext(ctx, `SELECT number FROM register_entries WHERE (server_number = ? OR number = ?) AND number != ? LIMIT 1`,
+		number, number, self).Scan(&other)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("register: %w", err)
+	}
+	return other, nil
 }
 
 const columns = `number, register, year, seq, registered, received, sender, recipient, subject, reference,
-	confidentiality, document_type, title, pages, sha256, file, operator, workstation, state, note, deliveries, updated`
+	confidentiality, document_type, title, pages, sha256, file, operator, workstation, state, note, deliveries, updated,
+	server_number, numbering`
 
 func scan(s interface{ Scan(...any) error }) (Entry, error) {
 	var e Entry
@@ -539,9 +699,16 @@ func scan(s interface{ Scan(...any) error }) (Entry, error) {
 	var deliveries string
 	err := s.Scan(&e.Number, &e.Kind, &e.Year, &e.Seq, &registered, &e.Received, &e.Sender, &e.Recipient, &e.Subject,
 		&e.Reference, &e.Confidentiality, &e.DocumentType, &e.Title, &e.Pages, &e.SHA256, &e.File, &e.Operator,
-		&e.Workstation, &e.State, &e.Note, &deliveries, &updated)
+		&e.Workstation, &e.State, &e.Note, &deliveries, &updated, &e.ServerNumber, &e.numbering)
 	if err != nil {
 		return e, err
+	}
+	e.local = e.Number
+	if e.numbering == ServerNumbering {
+		e.Provisional = e.local
+		if e.ServerNumber != "" {
+			e.Number = e.ServerNumber
+		}
 	}
 	e.Registered, e.Updated = time.UnixMilli(registered), time.UnixMilli(updated)
 	json.Unmarshal([]byte(deliveries), &e.Deliveries)
@@ -552,8 +719,11 @@ type querier interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
+// get finds an entry by its own number, else by the number a server
+// gave it.
 func get(ctx context.Context, q querier, number string) (Entry, error) {
-	e, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM register_entries WHERE number = ?`, number))
+	e, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM register_entries
+		WHERE number = ? OR (server_number = ? AND server_number != '') ORDER BY number = ? DESC LIMIT 1`, number, number, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Entry{}, fmt.Errorf("%w: %s", ErrNotFound, number)
 	}
@@ -563,7 +733,8 @@ func get(ctx context.Context, q querier, number string) (Entry, error) {
 	return e, nil
 }
 
-// Get gives the entry of a number.
+// Get gives the entry of a number: the register's own, or one a server
+// gave.
 func (r *Register) Get(ctx context.Context, number string) (Entry, error) {
 	return get(ctx, r.db, strings.TrimSpace(number))
 }
@@ -575,8 +746,8 @@ type Filter struct {
 	// From and To keep the entries registered in [From, To); zero for no
 	// bound.
 	From, To time.Time
-	// Text keeps the entries where it appears in the number or the
-	// description, ignoring case and accents (French é, Arabic
+	// Text keeps the entries where it appears in the number (its own or
+	// the server's) or the description, ignoring case and accents (French é, Arabic
 	// diacritics).
 	Text string
 	// State keeps the entries in one state; empty for all.
@@ -618,7 +789,7 @@ func (r *Register) List(ctx context.Context, f Filter) ([]Entry, error) {
 		}
 		// Text is matched here rather than with LIKE, which folds only
 		// ASCII letters.
-		if text != "" && !strings.Contains(fold(strings.Join([]string{e.Number, e.Sender, e.Recipient, e.Subject,
+		if text != "" && !strings.Contains(fold(strings.Join([]string{e.Number, e.local, e.ServerNumber, e.Sender, e.Recipient, e.Subject,
 			e.Reference, e.DocumentType, e.Title, e.Confidentiality, e.Note, e.File}, "\x00")), text) {
 			continue
 		}
