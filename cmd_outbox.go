@@ -110,7 +110,7 @@ func describe(d outbox.Delivery) string {
 		if d.Receipt.Verified != "" {
 			s += " (" + d.Receipt.Verified + " checked)"
 		}
-		return s
+		return s + numberText(d.Receipt)
 	case outbox.Pending:
 		if d.Error == "" {
 			return head + ": queued"
@@ -152,7 +152,7 @@ func newOutboxCmd(logger *slog.Logger) *cobra.Command {
 			when := d.Updated.Format("2006-01-02 15:04")
 			switch d.State {
 			case outbox.Delivered:
-				detail = d.Receipt.Location
+				detail = d.Receipt.Location + numberText(d.Receipt)
 			case outbox.Pending:
 				if d.Error != "" {
 					detail = "next try " + d.NextAt.Format("15:04:05") + ": " + d.Error
@@ -182,7 +182,81 @@ Without a subcommand, lists the deliveries.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON (with receipts)")
 	listCmd := &cobra.Command{Use: "list", Short: "List the deliveries, newest first", Args: usageArgs(cobra.NoArgs), RunE: list}
 	listCmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON (with receipts)")
-	cmd.AddCommand(listCmd, newOutboxRunCmd(logger), newOutboxRetryCmd(logger), newOutboxForgetCmd(logger))
+	cmd.AddCommand(listCmd, newOutboxShowCmd(logger), newOutboxRunCmd(logger), newOutboxRetryCmd(logger), newOutboxForgetCmd(logger))
+	return cmd
+}
+
+// numberText says what a receipt says of the registration number the
+// server gave: ", numbered N by the server", why there is none when one
+// was expected, or nothing.
+func numberText(r *upload.Receipt) string {
+	switch {
+	case r == nil:
+		return ""
+	case r.Number != "":
+		return ", numbered " + r.Number + " by the server"
+	case r.NumberNote != "":
+		return "; " + r.NumberNote
+	}
+	return ""
+}
+
+func newOutboxShowCmd(logger *slog.Logger) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a delivery and its receipt (where, what was checked, the server's registration number)",
+		Args:  usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ids, err := parseIDs(args)
+			if err != nil {
+				return err
+			}
+			ob, err := openOutbox(cmd.Context(), logger)
+			if err != nil {
+				return err
+			}
+			defer ob.Close()
+			d, err := ob.Get(cmd.Context(), ids[0])
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(d)
+			}
+			line := func(k, v string) {
+				if v != "" {
+					fmt.Fprintf(w, "%-16s %s\n", k+":", v)
+				}
+			}
+			line("Delivery", fmt.Sprintf("#%d", d.ID))
+			line("State", string(d.State))
+			line("Document", d.Source)
+			line("Target", d.Target)
+			line("Destination", d.Dest)
+			line("Size", fmt.Sprintf("%d bytes", d.Size))
+			line("SHA-256", d.SHA256)
+			line("Registration", d.Meta["registration_number"])
+			line("Tries", strconv.Itoa(d.Attempts))
+			line("Error", d.Error)
+			if r := d.Receipt; r != nil {
+				line("Delivered", r.Time.Local().Format("2006-01-02 15:04:05"))
+				line("Location", r.Location)
+				line("Checked", r.Verified)
+				line("Server ID", r.ServerID)
+				line("Server number", r.Number)
+				line("Number note", r.NumberNote)
+				if r.Already {
+					line("Note", "the target already held the document (an earlier attempt's answer was lost)")
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON (with the receipt)")
 	return cmd
 }
 
@@ -234,8 +308,9 @@ func runOutboxTo(cmd *cobra.Command, logger *slog.Logger, w io.Writer, ids []int
 		defer cancel()
 	}
 	err = ob.Run(ctx, outbox.RunOptions{Targets: newTargetSet(cfg), IDs: ids, Mode: mode, Notify: rep.notify})
+	var numbering []error
 	if r, rerr := openRegister(cmd.Context(), logger); rerr == nil {
-		recordDeliveries(cmd.Context(), logger, ob, r)
+		numbering = deliveryProblems(cmd.Context(), logger, ob, r)
 		r.Close()
 	} else {
 		logger.Warn("could not record the deliveries in the audit trail", "err", rerr)
@@ -269,6 +344,10 @@ func runOutboxTo(cmd *cobra.Command, logger *slog.Logger, w io.Writer, ids []int
 		}
 	}
 	switch {
+	case len(numbering) > 0:
+		// Delivered, but the register could not take the server's
+		// number: someone must look (demat register show).
+		return fmt.Errorf("the register refused the number a server gave: %w", errors.Join(numbering...))
 	case len(bad) > 0:
 		return fmt.Errorf("%d delivery(ies) not delivered (#%s): see demat outbox list", len(bad), strings.Join(bad, ", #"))
 	case len(open) > 0:

@@ -42,7 +42,7 @@ func openRegister(ctx context.Context, logger *slog.Logger) (*register.Register,
 	if err != nil {
 		return nil, err
 	}
-	r, err := register.Open(ctx, dir, register.Options{Format: f})
+	r, err := register.Open(ctx, dir, register.Options{Format: f, Numbering: cfg.Register.Numbering})
 	if err != nil {
 		return nil, err
 	}
@@ -104,9 +104,15 @@ func (d *docFlags) registration(cmd *cobra.Command, logger *slog.Logger, opt pip
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--register: %w", err)}
 	}
-	st, err := d.stamp(cmd.Flags(), k, opt)
+	server, err := d.serverNumbering(cmd.Flags())
 	if err != nil {
 		return nil, err
+	}
+	var st *stamp.Stamp
+	if !server {
+		if st, err = d.stamp(cmd.Flags(), k, opt); err != nil {
+			return nil, err
+		}
 	}
 	m := opt.PDF.Meta
 	if m.RegistrationNumber != "" {
@@ -215,6 +221,10 @@ func (g *registration) complete(cmd *cobra.Command, res *pipeline.Result) error 
 			register.Entry
 		}{"registered", e})
 	}
+	if e.State == register.AwaitingNumber {
+		fmt.Fprintf(w, "%s: registered provisionally as %s (%s): its number comes from the server it is delivered to\n", res.Output, e.Number, e.Kind)
+		return nil
+	}
 	fmt.Fprintf(w, "%s: registered as %s (%s)\n", res.Output, e.Number, e.Kind)
 	if g.desk != nil {
 		fmt.Fprintf(w, "%s: receipt of %s\n", g.d.receipt, e.Number)
@@ -283,21 +293,8 @@ func (g *registration) abandon(ctx context.Context, cause error) {
 // before the register is shown, so a delivery made by the window or a
 // killed run is recorded by the next command.
 func recordDeliveries(ctx context.Context, logger *slog.Logger, ob *outbox.Outbox, r *register.Register) {
-	ctx = context.WithoutCancel(ctx)
-	ds, err := ob.List(ctx, outbox.Delivered)
-	if err != nil {
-		logger.Warn("could not record the deliveries in the audit trail", "err", err)
-		return
-	}
-	for _, d := range ds {
-		if d.Receipt == nil {
-			continue
-		}
-		rd := register.Delivery{ID: d.ID, Key: d.Key, Target: d.Target, Location: d.Receipt.Location, Size: d.Receipt.Size,
-			SHA256: d.SHA256, Verified: d.Receipt.Verified, ServerID: d.Receipt.ServerID, Time: d.Receipt.Time}
-		if _, err := r.RecordDelivery(ctx, d.Meta["registration_number"], rd); err != nil {
-			logger.Warn("could not record a delivery in the audit trail", "delivery", d.ID, "err", err)
-		}
+	for _, err := range deliveryProblems(ctx, logger, ob, r) {
+		logger.Error("the server gave a registration number the register already holds", "err", err)
 	}
 }
 
@@ -321,8 +318,8 @@ func (f *registerFilter) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.kind, "register", "", "only this `register`: incoming, outgoing or internal")
 	fs.StringVar(&f.from, "from", "", "only entries registered on or after this `date` (YYYY-MM-DD)")
 	fs.StringVar(&f.to, "to", "", "only entries registered on or before this `date` (YYYY-MM-DD)")
-	fs.StringVarP(&f.search, "search", "s", "", "only entries whose number, sender, recipient, subject, reference, type, title or note contain this `text` (case and accents ignored)")
-	fs.StringVar(&f.state, "state", "", "only entries in this `state`: pending, registered or void")
+	fs.StringVarP(&f.search, "search", "s", "", "only entries whose number (the register's or the server's), sender, recipient, subject, reference, type, title or note contain this `text` (case and accents ignored)")
+	fs.StringVar(&f.state, "state", "", "only entries in this `state`: pending, awaiting-number, registered or void")
 }
 
 func (f *registerFilter) filter() (register.Filter, error) {
@@ -353,10 +350,10 @@ func (f *registerFilter) filter() (register.Filter, error) {
 		out.To = t.AddDate(0, 0, 1) // --to is inclusive: the whole day
 	}
 	switch s := register.State(f.state); s {
-	case "", register.Pending, register.Registered, register.Void:
+	case "", register.Pending, register.AwaitingNumber, register.Registered, register.Void:
 		out.State = s
 	default:
-		return out, usageError{fmt.Errorf("--state %q: want pending, registered or void", f.state)}
+		return out, usageError{fmt.Errorf("--state %q: want pending, awaiting-number, registered or void", f.state)}
 	}
 	out.Text = f.search
 	return out, nil
@@ -422,6 +419,16 @@ add. A number, once given, is never given again nor deleted: an entry whose
 document was never made (an error, Ctrl-C, a crash) is kept as void, and the
 register says why.
 
+A target whose server registers what it receives (number_header or
+number_json, see demat target add) gives each delivered document a number
+of its own: the entry keeps its number and gets the server's too, shown,
+searched, exported and looked up like its own. With numbering = "server" in
+[register], the server's number is the entry's number: the register's is
+provisional (it is in the PDF's metadata) until the delivery's answer
+gives the server's; the entry awaits its number meanwhile
+(awaiting-number), and has no stamp, and its receipt is written once the
+number is known (demat register receipt).
+
 Without a subcommand, lists the entries.`,
 		Example: `  demat process --register incoming --meta sender="Wilaya de Rabat" --meta subject="Demande de permis" -o courrier.pdf scan.jpg
   demat register add incoming --meta sender="Commune de Salé" --meta subject="Convocation"
@@ -474,7 +481,7 @@ stamp's QR code says (DEMATS1;n=…), as a barcode reader types it.`,
 			if err != nil {
 				return err
 			}
-			trail, err := r.Audit().List(cmd.Context(), audit.Filter{Subject: e.Number})
+			trail, err := r.Audit().List(cmd.Context(), audit.Filter{Subject: e.Local()})
 			if err != nil {
 				return err
 			}
@@ -502,6 +509,12 @@ func printEntry(w io.Writer, e register.Entry, trail []audit.Entry) {
 		}
 	}
 	line("Number", e.Number)
+	if e.Provisional != "" && e.Provisional != e.Number {
+		line("Provisional", e.Provisional+" (the register's own number, in the PDF's metadata)")
+	}
+	if e.ServerNumber != "" && e.ServerNumber != e.Number {
+		line("Server number", e.ServerNumber)
+	}
 	line("Register", string(e.Kind))
 	state := string(e.State)
 	if e.Note != "" {
@@ -524,7 +537,14 @@ func printEntry(w io.Writer, e register.Entry, trail []audit.Entry) {
 	line("SHA-256", e.SHA256)
 	line("Operator", e.Operator+" on "+e.Workstation)
 	for _, d := range e.Deliveries {
-		line("Delivered", fmt.Sprintf("%s to %s (%s, %s checked)", d.Time.Local().Format("2006-01-02 15:04"), d.Location, d.Target, d.Verified))
+		s := fmt.Sprintf("%s to %s (%s, %s checked)", d.Time.Local().Format("2006-01-02 15:04"), d.Location, d.Target, d.Verified)
+		if d.Number != "" {
+			s += ", numbered " + d.Number + " by the server"
+		}
+		if d.NumberNote != "" {
+			s += ": " + d.NumberNote
+		}
+		line("Delivered", s)
 	}
 	if len(trail) > 0 {
 		fmt.Fprintln(w, "\nAudit trail:")
@@ -637,6 +657,9 @@ forms handed in together), one number each.`,
 				m.Received = receivedNow()
 			}
 			draft.Description = register.Describe(m)
+			if r.Numbering() == register.ServerNumbering {
+				return fmt.Errorf("%w: an item gets its number when its document is delivered: register it as it is made, with demat process --register %s --send TARGET", register.ErrServerNumbering, k)
+			}
 			w := cmd.OutOrStdout()
 			enc := json.NewEncoder(w)
 			for i := range count {

@@ -46,6 +46,7 @@ func newTargetAddCmd() *cobra.Command {
   demat target add cloud --kind webdav --url https://cloud.example.org/remote.php/dav/files/agent/Courrier --user agent
   demat target add depot --kind sftp --url sftp://depot.example.org/incoming --user demat --key-file ~/.ssh/id_ed25519
   demat target add guichet --kind tus --url https://guichet.example.org/files/ --user desk12
+  demat target add bo --kind tus --url https://bo.example.gov/files/ --user desk12 --number-header X-Registration-Number
   demat credentials set cloud`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -92,6 +93,8 @@ func newTargetAddCmd() *cobra.Command {
 	f.StringVar(&t.KnownHosts, "known-hosts", "", "OpenSSH known_hosts `file` the server's key must be in (sftp; default ~/.ssh/known_hosts)")
 	f.StringVar(&t.HostKey, "host-key", "", "the server's host key `fingerprint`, SHA256:… as ssh-keygen -lf prints it (sftp)")
 	f.BoolVar(&t.Bearer, "bearer", false, "send the credential as a bearer token, not a password (tus)")
+	f.StringVar(&t.NumberHeader, "number-header", "", "the `header` of the server's answer holding the registration number it gives each document, e.g. X-Registration-Number (webdav, tus)")
+	f.StringVar(&t.NumberJSON, "number-json", "", "a JSON `pointer` to that number in the server's JSON answer, e.g. /registration/number (webdav, tus)")
 	cmd.MarkFlagRequired("kind")
 	cmd.MarkFlagRequired("url")
 	return cmd
@@ -138,6 +141,9 @@ func newTargetListCmd() *cobra.Command {
 				}
 				if c := t.CredentialName(); c != "" {
 					line += "  credential " + c
+				}
+				if src := (upload.NumberSource{Header: t.NumberHeader, JSON: t.NumberJSON}); !src.IsZero() {
+					line += "  number from " + src.String()
 				}
 				fmt.Fprintln(w, line)
 			}
@@ -196,18 +202,33 @@ func newTargetTestCmd() *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
 			start := time.Now()
-			where, err := probe(ctx, t)
+			rec, err := probeReceipt(ctx, t)
 			if err != nil {
 				return fmt.Errorf("target %s: %w", tc.Name, explain(err, tc))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s works: wrote and removed %s in %.1f s.\n", tc.Name, where, time.Since(start).Seconds())
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "%s works: wrote and removed %s in %.1f s.\n", tc.Name, rec.Location, time.Since(start).Seconds())
+			switch {
+			case rec.Number != "":
+				// A registering server numbered the probe: that number is
+				// used at the server even though the file is gone.
+				fmt.Fprintf(w, "The server gave the probe the registration number %s: it registers what it receives, so ask its administrators to cancel that number.\n", rec.Number)
+			case rec.NumberNote != "":
+				fmt.Fprintf(w, "But %s: check number_header and number_json with the server's administrators.\n", rec.NumberNote)
+			}
 			return nil
 		},
 	}
 }
 
-// probe writes a small file to t and removes it.
+// probe writes a small file to t and removes it, and says where it was.
 func probe(ctx context.Context, t upload.Target) (string, error) {
+	rec, err := probeReceipt(ctx, t)
+	return rec.Location, err
+}
+
+// probeReceipt is probe giving the delivery's receipt.
+func probeReceipt(ctx context.Context, t upload.Target) (upload.Receipt, error) {
 	b := make([]byte, 6)
 	rand.Read(b)
 	id := "probe-" + hex.EncodeToString(b)
@@ -221,7 +242,7 @@ func probe(ctx context.Context, t upload.Target) (string, error) {
 		return io.NopCloser(strings.NewReader(string(data[off:]))), nil
 	})
 	if err != nil {
-		return "", err
+		return rec, err
 	}
 	name := doc.Name
 	if rec.ServerID != "" && strings.Contains(rec.ServerID, "://") {
@@ -229,10 +250,10 @@ func probe(ctx context.Context, t upload.Target) (string, error) {
 	}
 	if d, ok := t.(upload.Deleter); ok {
 		if err := d.Delete(ctx, name); err != nil {
-			return "", fmt.Errorf("wrote %s but could not remove it: %w", rec.Location, err)
+			return rec, fmt.Errorf("wrote %s but could not remove it: %w", rec.Location, err)
 		}
 	}
-	return rec.Location, nil
+	return rec, nil
 }
 
 // explain adds what to do to a delivery error.

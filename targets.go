@@ -73,6 +73,7 @@ func openTarget(t config.Target, store *credentials.Store) (upload.Target, outbo
 		return s, err
 	}
 	netw := upload.Net{CAFile: t.CAFile, Pins: t.Pins}
+	number := upload.NumberSource{Header: t.NumberHeader, JSON: t.NumberJSON}
 	var cred func() (credentials.Secret, error)
 	if t.CredentialName() != "" {
 		cred = secret
@@ -83,10 +84,10 @@ func openTarget(t config.Target, store *credentials.Store) (upload.Target, outbo
 			KnownHosts: expandHome(t.KnownHosts), HostKey: t.HostKey, Net: netw})
 		return st, limits, err
 	case "tus":
-		tt, err := tus.New(tus.Options{URL: t.URL, User: t.User, Credential: cred, Bearer: t.Bearer, Net: netw})
+		tt, err := tus.New(tus.Options{URL: t.URL, User: t.User, Credential: cred, Bearer: t.Bearer, Net: netw, Number: number})
 		return tt, limits, err
 	case "webdav":
-		wt, err := webdav.New(webdav.Options{URL: t.URL, User: t.User, Credential: cred, Net: netw})
+		wt, err := webdav.New(webdav.Options{URL: t.URL, User: t.User, Credential: cred, Net: netw, Number: number})
 		return wt, limits, err
 	case "folder":
 		root := t.URL
