@@ -165,6 +165,12 @@ func receiptText(d outbox.Delivery) string {
 		lang.X("receipt.size", "Size: {{.Size}} bytes, checked by {{.Check}}", map[string]any{"Size": r.Size, "Check": r.Verified}),
 		lang.X("receipt.sha256", "SHA-256: {{.Sum}}", map[string]any{"Sum": r.SHA256}),
 	}
+	if r.Number != "" {
+		lines = append(lines, lang.X("receipt.number", "Numbered by the server: {{.Number}}", map[string]any{"Number": r.Number}))
+	}
+	if r.NumberNote != "" {
+		lines = append(lines, lang.X("receipt.number_note", "No number from the server: {{.Why}}", map[string]any{"Why": r.NumberNote}))
+	}
 	if r.Already {
 		lines = append(lines, lang.X("receipt.already", "It was already there: an earlier try had delivered it."))
 	}

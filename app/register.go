@@ -171,6 +171,8 @@ func entryStateText(e register.Entry) string {
 		return lang.X("register.pending", "Being made")
 	case register.Void:
 		return lang.X("register.void", "Void")
+	case register.AwaitingNumber:
+		return lang.X("register.awaiting", "Awaiting its number from the server")
 	}
 	return string(e.State)
 }
@@ -198,6 +200,10 @@ func entryText(e register.Entry) string {
 		state += " (" + e.Note + ")"
 	}
 	line(lang.X("register.number", "Number"), e.Number)
+	line(lang.X("register.provisional", "Provisional number"), e.Provisional)
+	if e.ServerNumber != e.Number {
+		line(lang.X("register.server_number", "Number given by the server"), e.ServerNumber)
+	}
 	line(lang.X("field.direction", "Direction"), kindText(e.Kind))
 	line(lang.X("register.state", "State"), state)
 	line(lang.X("register.when", "Registered on"), e.Registered.Local().Format("2006-01-02 15:04:05"))
@@ -223,6 +229,12 @@ func entryText(e register.Entry) string {
 			lang.X("receipt.time", "Confirmed: {{.Time}}", map[string]any{"Time": d.Time.Local().Format("2006-01-02 15:04:05")}),
 			lang.X("receipt.size", "Size: {{.Size}} bytes, checked by {{.Check}}", map[string]any{"Size": d.Size, "Check": d.Verified}),
 			lang.X("receipt.sha256", "SHA-256: {{.Sum}}", map[string]any{"Sum": d.SHA256}))
+		if d.Number != "" {
+			lines = append(lines, lang.X("receipt.number", "Numbered by the server: {{.Number}}", map[string]any{"Number": d.Number}))
+		}
+		if d.NumberNote != "" {
+			lines = append(lines, lang.X("receipt.number_note", "No number from the server: {{.Why}}", map[string]any{"Why": d.NumberNote}))
+		}
 	}
 	return strings.Join(lines, "\n")
 }
