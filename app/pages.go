@@ -20,6 +20,7 @@ import (
 
 	"github.com/demat-app/demat/assets"
 	"github.com/demat-app/demat/scan"
+	"github.com/demat-app/demat/scan/clean"
 )
 
 // document is what the window is making: pages in order and the
@@ -31,21 +32,45 @@ type document struct {
 	meta map[string]string
 }
 
-// page is one captured page and what the person did to it.
+// page is one captured page and what the person did to it. A build
+// copies it (see finishView): its slices and pointers are replaced,
+// never changed in place.
 type page struct {
 	scan scan.Page
 	// thumb is a small copy of the page, turned like it.
 	thumb image.Image
 	// turns counts quarter turns clockwise.
 	turns int
+	// auto are the cleanup edits decided for the page as it came, and
+	// report what was measured (see analyse); report is nil for a page
+	// not analysed.
+	auto   clean.Edits
+	report *clean.Report
+	// off are the kinds of auto's edits the person undid.
+	off [clean.Fill + 1]bool
+	// corners are a photo's corners as the person placed them; nil
+	// while they are those found.
+	corners *[4]clean.Point
+	// text is the page's recognised text, once read in the page view.
+	text string
 }
 
 // thumbSize bounds thumbnails: enough to recognise a page, small enough
 // that hundreds stay cheap.
 const thumbSize = 240
 
-// captured is the page to give the pipeline: turned when it was turned.
+// captured is the page to give the pipeline: turned when it was turned,
+// and with the cleanup edits chosen when the person chose them (or the
+// page is a photo, which the pipeline flattens only when told).
 func (p *page) captured() (scan.Page, error) {
+	if p.custom() {
+		sp := p.scan
+		sp.Edits = p.chosen()
+		if p.turns%2 == 1 {
+			sp.XDPI, sp.YDPI = sp.YDPI, sp.XDPI
+		}
+		return sp, nil
+	}
 	if p.turns%4 == 0 {
 		return p.scan, nil
 	}
@@ -84,6 +109,11 @@ type pagesView struct {
 	sample                 *widget.Button
 	rotate, earlier, later *widget.Button
 	remove, cancel         *widget.Button
+	// view opens the selected page in the page view, which replaces
+	// the grid (browse) while it is open.
+	view   *widget.Button
+	page   *pageView
+	browse fyne.CanvasObject
 	// scanBar is nil when no scanner driver is wired.
 	scanBar  *scanBar
 	progress *widget.ProgressBarInfinite
@@ -95,7 +125,14 @@ func newPagesView(w *Window) *pagesView {
 	v.grid = widget.NewGridWrap(
 		func() int { return len(w.doc.pages) },
 		func() fyne.CanvasObject { return newThumb() },
-		func(i widget.GridWrapItemID, o fyne.CanvasObject) { o.(*thumb).set(w.doc.pages[i], i+1) },
+		func(i widget.GridWrapItemID, o fyne.CanvasObject) {
+			t := o.(*thumb)
+			t.set(w.doc.pages[i], i+1)
+			// The thumbnail takes the taps from the grid (it wants
+			// double taps): a tap selects as the grid would.
+			t.onTap = func() { v.grid.Select(i) }
+			t.onDoubleTap = func() { v.grid.Select(i); v.Open(i) }
+		},
 	)
 	v.grid.OnSelected = func(i widget.GridWrapItemID) { v.selected = i; v.refresh() }
 	v.grid.OnUnselected = func(widget.GridWrapItemID) { v.selected = -1; v.refresh() }
@@ -111,6 +148,7 @@ func newPagesView(w *Window) *pagesView {
 	v.earlier = widget.NewButtonWithIcon(lang.X("pages.earlier", "Earlier"), theme.NavigateBackIcon(), func() { v.Move(-1) })
 	v.later = widget.NewButtonWithIcon(lang.X("pages.later", "Later"), theme.NavigateNextIcon(), func() { v.Move(1) })
 	v.remove = widget.NewButtonWithIcon(lang.X("pages.remove", "Remove"), theme.DeleteIcon(), v.Remove)
+	v.view = widget.NewButtonWithIcon(lang.X("pages.view", "View"), theme.ZoomInIcon(), func() { v.Open(v.selected) })
 	v.cancel = widget.NewButtonWithIcon(lang.X("common.cancel", "Cancel"), theme.CancelIcon(), w.Cancel)
 	v.progress = widget.NewProgressBarInfinite()
 	v.progress.Stop()
@@ -118,20 +156,23 @@ func newPagesView(w *Window) *pagesView {
 	v.status = widget.NewLabel("")
 	v.status.Wrapping = fyne.TextWrapWord
 
-	top := container.NewHBox(v.add, v.addFolder, widget.NewSeparator(), v.rotate, v.earlier, v.later, v.remove)
+	top := container.NewHBox(v.add, v.addFolder, widget.NewSeparator(), v.view, v.rotate, v.earlier, v.later, v.remove)
 	if RightToLeft() {
 		// Fyne lays out left to right only. An Arabic reader starts at
 		// the right, so the toolbar starts there; the grid still puts
 		// page 1 on the left, so Earlier keeps its left arrow.
-		top = container.NewHBox(layout.NewSpacer(), v.remove, v.later, v.earlier, v.rotate, widget.NewSeparator(), v.addFolder, v.add)
+		top = container.NewHBox(layout.NewSpacer(), v.remove, v.later, v.earlier, v.rotate, v.view, widget.NewSeparator(), v.addFolder, v.add)
 	}
 	if len(w.svc.Scanners) > 0 {
 		v.scanBar = newScanBar(w)
 		top = container.NewVBox(v.scanBar.content, top)
 	}
 	bottom := container.NewBorder(nil, nil, nil, v.cancel, container.NewVBox(v.progress, v.status))
-	v.content = container.NewBorder(top, bottom, nil, nil, container.NewStack(v.grid,
+	v.browse = container.NewBorder(top, bottom, nil, nil, container.NewStack(v.grid,
 		container.NewVBox(layout.NewSpacer(), v.empty, container.NewCenter(v.sample), layout.NewSpacer())))
+	v.page = newPageView(v)
+	v.page.content.Hide()
+	v.content = container.NewStack(v.browse, v.page.content)
 	return v
 }
 
@@ -147,6 +188,7 @@ func (v *pagesView) refresh() {
 	setEnabled(v.addFolder, !busy)
 	setEnabled(v.rotate, sel)
 	setEnabled(v.remove, sel)
+	setEnabled(v.view, v.selected >= 0)
 	setEnabled(v.earlier, sel && v.selected > 0)
 	setEnabled(v.later, sel && v.selected < n-1)
 	if busy {
@@ -158,6 +200,7 @@ func (v *pagesView) refresh() {
 		v.scanBar.refresh()
 	}
 	setEnabled(v.sample, !busy)
+	v.page.refresh()
 	if n == 0 {
 		v.empty.Show()
 		v.sample.Show()
@@ -303,7 +346,8 @@ func (v *pagesView) capture(status string, scanning bool, run func(ctx context.C
 	}()
 }
 
-// newPage makes the thumbnail of a page just read, on the reading
+// newPage makes the thumbnail of a page just read and decides its
+// cleanup (for the page view and the quality warnings), on the reading
 // goroutine, then lets the pixels go: the pipeline decodes the page again
 // from its file when it needs them.
 func newPage(sp scan.Page) (*page, error) {
@@ -312,6 +356,8 @@ func newPage(sp scan.Page) (*page, error) {
 		return nil, err
 	}
 	p := &page{scan: sp, thumb: imaging.Fit(px, thumbSize, thumbSize, imaging.Box)}
+	edits, rep := analyse(sp, px, nil)
+	p.auto, p.report = edits, &rep
 	if p.scan.Decode != nil {
 		p.scan.Image = nil
 	}
@@ -354,15 +400,24 @@ func (v *pagesView) Remove() {
 	v.w.refresh()
 }
 
-// thumb is one page in the grid: its picture and its number.
+// thumb is one page in the grid: its picture, its number, and a mark
+// when the page has quality warnings.
 type thumb struct {
 	widget.BaseWidget
 	img   *canvas.Image
 	label *widget.Label
+	mark  *widget.Icon
+	// onTap and onDoubleTap are set by the grid for the page shown.
+	onTap, onDoubleTap func()
 }
 
+var (
+	_ fyne.Tappable       = (*thumb)(nil)
+	_ fyne.DoubleTappable = (*thumb)(nil)
+)
+
 func newThumb() *thumb {
-	t := &thumb{img: canvas.NewImageFromImage(nil), label: widget.NewLabel("")}
+	t := &thumb{img: canvas.NewImageFromImage(nil), label: widget.NewLabel(""), mark: widget.NewIcon(theme.WarningIcon())}
 	t.img.FillMode = canvas.ImageFillContain
 	t.img.ScaleMode = canvas.ImageScaleSmooth
 	t.img.SetMinSize(fyne.NewSize(120, 160))
@@ -375,9 +430,30 @@ func (t *thumb) set(p *page, n int) {
 	t.img.Image = p.thumb
 	t.img.Refresh()
 	t.label.SetText(lang.X("pages.number", "Page {{.N}}", map[string]any{"N": n}))
+	if len(p.warnings()) > 0 {
+		t.mark.Show()
+	} else {
+		t.mark.Hide()
+	}
 }
 
-// CreateRenderer lays the picture above its number.
+// Tapped selects the page.
+func (t *thumb) Tapped(*fyne.PointEvent) {
+	if t.onTap != nil {
+		t.onTap()
+	}
+}
+
+// DoubleTapped opens the page in the page view.
+func (t *thumb) DoubleTapped(*fyne.PointEvent) {
+	if t.onDoubleTap != nil {
+		t.onDoubleTap()
+	}
+}
+
+// CreateRenderer lays the picture above its number, the warning mark
+// beside the number.
 func (t *thumb) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewBorder(nil, t.label, nil, nil, t.img))
+	label := container.NewHBox(layout.NewSpacer(), t.mark, t.label, layout.NewSpacer())
+	return widget.NewSimpleRenderer(container.NewBorder(nil, label, nil, nil, t.img))
 }

@@ -79,6 +79,9 @@ type Services struct {
 	Verify func(path string) (*sign.Report, error)
 	// Keyring keeps the passphrases, PINs and passwords.
 	Keyring Keyring
+	// Recognise reads the text of one page in langs, for the page
+	// view; the text is as ocr.Result.Text gives it.
+	Recognise func(ctx context.Context, p scan.Page, langs []string) (string, error)
 	// Languages are the OCR languages when the settings name none.
 	Languages []string
 	// Now is the clock forms are prefilled from.
@@ -145,6 +148,10 @@ func (s *Services) applyDefaults() {
 		// The pages as the window holds them (reordered, rotated) go
 		// through the same pipeline as a scan job.
 		s.Build = BuildPages
+	}
+	if s.Recognise == nil {
+		// Tesseract, as the pipeline reads pages.
+		s.Recognise = recognisePage
 	}
 	if s.Verify == nil {
 		// Against the system's trusted roots, as a reader's PDF viewer
