@@ -96,6 +96,8 @@ type guiRegister struct {
 
 var _ app.Register = guiRegister{}
 
+var _ app.VisibleSigner = guiSigner{}
+
 // List records the deliveries, then lists the entries.
 func (g guiRegister) List(ctx context.Context, f register.Filter) ([]register.Entry, error) {
 	recordDeliveries(ctx, g.logger, g.ob, g.r)
@@ -176,6 +178,25 @@ type guiSigner struct{ s *signer }
 
 func (g guiSigner) Sign(ctx context.Context, in, out string) error {
 	return g.s.signFile(ctx, in, out, true)
+}
+
+// SignVisible signs with the block shown where look says, as demat sign
+// --visible --sig-page --sig-place --registration does.
+func (g guiSigner) SignVisible(ctx context.Context, in, out string, look app.Look) error {
+	a := &sign.Appearance{Page: 1, Registration: look.Registration}
+	if look.Last {
+		a.Page = -1
+	}
+	if look.Corner != "" {
+		c, _, err := sign.ParsePlace(look.Corner)
+		if err != nil {
+			return err
+		}
+		a.Corner = c
+	}
+	s := *g.s
+	s.opt.Appearance = a
+	return s.signFile(ctx, in, out, true)
 }
 
 func (g guiSigner) Who() string {

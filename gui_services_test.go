@@ -12,6 +12,7 @@ import (
 	"github.com/demat-app/demat/internal/config"
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/upload/credentials"
+	"github.com/demat-app/demat/upload/sign"
 	"github.com/demat-app/demat/upload/sign/keys"
 )
 
@@ -97,6 +98,23 @@ func TestGUIServices(t *testing.T) {
 	}
 	if sg.Who() != "Agent du bureau d'ordre" {
 		t.Errorf("signer %q", sg.Who())
+	}
+	// Shown on the page, as the window's Signature card asks.
+	vs, ok := sg.(app.VisibleSigner)
+	if !ok {
+		t.Fatal("the window's signer cannot show the signature")
+	}
+	shown := filepath.Join(dir, "shown.pdf")
+	if err := vs.SignVisible(context.Background(), in, shown, app.Look{Last: true, Corner: "top-left", Registration: "AJR/2026/A/000123"}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(shown)
+	if rep, err := sign.Verify(data, nil); err != nil || len(rep.Signatures) != 1 || rep.Signatures[0].Block == nil ||
+		rep.Signatures[0].Block.QR.Registration != "AJR/2026/A/000123" || !rep.Signatures[0].Block.Matches {
+		t.Errorf("the visible signature: %+v %v", rep, err)
+	}
+	if err := vs.SignVisible(context.Background(), in, shown, app.Look{Corner: "middle"}); err == nil {
+		t.Error("a corner that is not one")
 	}
 
 	ring := credentials.New()

@@ -46,8 +46,13 @@ type finishView struct {
 	// none (the first option).
 	certs    []Certificate
 	signWith *widget.Select
-	signBar  *widget.ProgressBar
-	signStep *fyne.Container
+	// visible shows the signature as a block on a page, sigPage says
+	// which (first or last) and sigCorner where on it.
+	visible   *widget.Check
+	sigPage   *widget.Select
+	sigCorner *widget.Select
+	signBar   *widget.ProgressBar
+	signStep  *fyne.Container
 	// The passphrase dialog, while shown.
 	secretDialog           dialog.Dialog
 	secret                 *widget.Entry
@@ -126,13 +131,88 @@ func (v *finishView) newSignBox() fyne.CanvasObject {
 			s = ""
 		}
 		w.app.Preferences().SetString(prefCertificate, s)
+		v.refresh()
 	}
 	help := lang.X("finish.sign_help", "A PAdES signature with your certificate, made before the document is saved or sent; its passphrase or PIN comes from the keyring.")
 	if len(v.certs) == 0 {
 		help = lang.X("finish.sign_none", "No certificate yet: add one in Settings to sign documents.")
 	}
-	return widget.NewCard(lang.X("finish.sign_title", "Signature"), help,
-		container.NewBorder(nil, nil, widget.NewLabel(lang.X("finish.sign_with", "Sign with")), nil, v.signWith))
+	choose := container.NewBorder(nil, nil, widget.NewLabel(lang.X("finish.sign_with", "Sign with")), nil, v.signWith)
+	if len(v.certs) == 0 {
+		return widget.NewCard(lang.X("finish.sign_title", "Signature"), help, choose)
+	}
+	return widget.NewCard(lang.X("finish.sign_title", "Signature"), help, container.NewVBox(choose, v.newLookRow()))
+}
+
+// The preferences holding how the signature was last shown.
+const (
+	prefSigVisible = "sign.visible"
+	prefSigPage    = "sign.page"
+	prefSigCorner  = "sign.corner"
+)
+
+// corners are where a visible signature can go, with their words.
+func corners() []struct{ value, label string } {
+	return []struct{ value, label string }{
+		{"bottom-right", lang.X("finish.corner_br", "bottom right")},
+		{"bottom-left", lang.X("finish.corner_bl", "bottom left")},
+		{"top-right", lang.X("finish.corner_tr", "top right")},
+		{"top-left", lang.X("finish.corner_tl", "top left")},
+	}
+}
+
+// newLookRow is the choice of showing the signature on the page: a
+// framed block with the signer, the date, the registration number and a
+// QR code of the document's fingerprint, on the first or last page, in
+// a corner.
+func (v *finishView) newLookRow() fyne.CanvasObject {
+	prefs := v.w.app.Preferences()
+	first, last := lang.X("finish.page_first", "on the first page"), lang.X("finish.page_last", "on the last page")
+	v.sigPage = widget.NewSelect([]string{first, last}, nil)
+	v.sigPage.SetSelected(first)
+	if prefs.Bool(prefSigPage) {
+		v.sigPage.SetSelected(last)
+	}
+	v.sigPage.OnChanged = func(s string) { prefs.SetBool(prefSigPage, s == last) }
+	var labels []string
+	for _, c := range corners() {
+		labels = append(labels, c.label)
+	}
+	v.sigCorner = widget.NewSelect(labels, nil)
+	v.sigCorner.SetSelected(labels[0])
+	for _, c := range corners() {
+		if c.value == prefs.String(prefSigCorner) {
+			v.sigCorner.SetSelected(c.label)
+		}
+	}
+	v.sigCorner.OnChanged = func(label string) {
+		for _, c := range corners() {
+			if c.label == label {
+				prefs.SetString(prefSigCorner, c.value)
+			}
+		}
+	}
+	v.visible = widget.NewCheck(lang.X("finish.visible", "Show it on the page"), nil)
+	v.visible.SetChecked(prefs.Bool(prefSigVisible))
+	v.visible.OnChanged = func(on bool) {
+		prefs.SetBool(prefSigVisible, on)
+		v.refresh()
+	}
+	return container.NewHBox(v.visible, v.sigPage, v.sigCorner)
+}
+
+// look is how the signature is to be shown; nil keeps it invisible.
+func (v *finishView) look(registration string) *Look {
+	if v.visible == nil || !v.visible.Checked {
+		return nil
+	}
+	l := &Look{Last: v.sigPage.SelectedIndex() == 1, Registration: registration}
+	for _, c := range corners() {
+		if c.label == v.sigCorner.Selected {
+			l.Corner = c.value
+		}
+	}
+	return l
 }
 
 // signer is the certificate chosen, or nil for no signature.
@@ -160,14 +240,22 @@ func (v *finishView) refresh() {
 	setEnabled(v.save, !busy && n > 0)
 	setEnabled(v.send, !busy && n > 0 && v.target.Selected != "")
 	setEnabled(v.clear, !busy && n > 0)
-	for _, s := range []*widget.Select{v.target, v.signWith} {
+	signing := v.signer() != nil
+	for _, s := range []*widget.Select{v.target, v.signWith, v.sigPage, v.sigCorner} {
 		if s == nil {
 			continue
 		}
-		if busy {
+		if busy || (s == v.sigPage || s == v.sigCorner) && (!signing || !v.visible.Checked) {
 			s.Disable()
 		} else {
 			s.Enable()
+		}
+	}
+	if v.visible != nil {
+		if busy || !signing {
+			v.visible.Disable()
+		} else {
+			v.visible.Enable()
 		}
 	}
 }
@@ -265,6 +353,7 @@ func (v *finishView) run(out string, force bool, after func(context.Context, *pi
 	}
 	langs := w.settings.ocrLanguages()
 	cert := v.signer()
+	look := v.look(meta.RegistrationNumber)
 	// The pages as they are now: the buttons that change them are off
 	// while the job runs, and turning happens on the job's goroutine.
 	pages := make([]page, len(w.doc.pages))
@@ -347,7 +436,13 @@ func (v *finishView) run(out string, force bool, after func(context.Context, *pi
 			}
 			if sg != nil {
 				say(lang.X("finish.signing", "Signing with {{.Name}}…", map[string]any{"Name": cert.Name}))
-				if err := sg.Sign(ctx, out, final); err != nil {
+				var err error
+				if vs, ok := sg.(VisibleSigner); ok && look != nil {
+					err = vs.SignVisible(ctx, out, final, *look)
+				} else {
+					err = sg.Sign(ctx, out, final)
+				}
+				if err != nil {
 					return outcome{}, err
 				}
 				rep, verr := verify(final)

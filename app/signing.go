@@ -42,6 +42,26 @@ type Signer interface {
 	Close() error
 }
 
+// VisibleSigner is a Signer that can also show the signature as a block
+// on a page.
+type VisibleSigner interface {
+	Signer
+	// SignVisible signs as Sign does, the block placed as look says.
+	SignVisible(ctx context.Context, in, out string, look Look) error
+}
+
+// Look is where a visible signature block goes and what it shows.
+type Look struct {
+	// Last puts it on the last page instead of the first.
+	Last bool
+	// Corner is bottom-right, bottom-left, top-right or top-left; empty
+	// is bottom-right.
+	Corner string
+	// Registration is the registration number the block shows and its
+	// QR code holds; empty leaves it out.
+	Registration string
+}
+
 // Keyring is the part of *credentials.Store the window uses: the only
 // place a passphrase, PIN or password is kept.
 type Keyring interface {
