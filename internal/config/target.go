@@ -220,47 +220,7 @@ func (c *Config) RemoveTarget(name string) error {
 	if _, ok := c.FindTarget(name); !ok {
 		return fmt.Errorf("no target named %q (demat target list shows them)", name)
 	}
-	old, err := os.ReadFile(c.path)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	lines := strings.SplitAfter(string(old), "\n")
-	var out []string
-	for i := 0; i < len(lines); {
-		if strings.TrimSpace(lines[i]) != "[[target]]" {
-			out = append(out, lines[i])
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[j]), "[") {
-			j++
-		}
-		var one struct {
-			Name string `toml:"name"`
-		}
-		block := strings.Join(lines[i+1:j], "")
-		if _, err := toml.Decode(block, &one); err == nil && one.Name == name {
-			// Also drop the blank line that separated it.
-			for len(out) > 0 && strings.TrimSpace(out[len(out)-1]) == "" {
-				out = out[:len(out)-1]
-			}
-			if len(out) > 0 {
-				out = append(out, "\n")
-			}
-			i = j
-			continue
-		}
-		out = append(out, lines[i:j]...)
-		i = j
-	}
-	data := strings.Join(out, "")
-	var probe Config
-	md, err := toml.Decode(data, &probe)
-	if err != nil || len(md.Undecoded()) > 0 || len(probe.Targets) != len(c.Targets)-1 {
-		return fmt.Errorf("config: could not remove target %q from %s by itself: edit the file", name, c.path)
-	}
-	if err := writeAtomic(c.path, []byte(data)); err != nil {
+	if err := c.removeTable("target", name, func(p *Config) int { return len(p.Targets) }); err != nil {
 		return err
 	}
 	var kept []Target
