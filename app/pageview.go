@@ -208,6 +208,8 @@ type pageView struct {
 	recognise, stop                 *widget.Button
 	text                            *fyne.Container
 	textStatus                      *widget.Label
+	// top and side are laid out again when what they hold changes.
+	top, side *fyne.Container
 }
 
 func newPageView(v *pagesView) *pageView {
@@ -249,11 +251,7 @@ func newPageView(v *pagesView) *pageView {
 		l.Wrapping = fyne.TextWrapWord
 		return l
 	}
-	// Recognised text may be Arabic in any window language: the text
-	// is drawn with Noto Sans Arabic first (Latin falls back to Fyne's
-	// own font), so it shows joined whatever fonts the system has.
-	text := container.NewThemeOverride(pv.text, &Theme{Theme: theme.DefaultTheme(), arabic: true})
-	side := container.NewVBox(
+	pv.side = container.NewVBox(
 		heading(lang.X("pageview.corrections", "Automatic corrections")),
 		pv.noEdits, pv.edits,
 		container.NewHBox(pv.adjust, pv.applyCorners, pv.keep),
@@ -264,24 +262,23 @@ func newPageView(v *pagesView) *pageView {
 		heading(lang.X("pageview.text", "Recognised text")),
 		container.NewHBox(pv.recognise, pv.stop),
 		pv.textStatus,
-		text,
+		pv.text,
 	)
 	picture := container.NewStack(pv.scroll, pv.corners, container.NewCenter(pv.loading))
 	zoom := container.NewHBox(pv.zoomOut, pv.zoomFit, pv.zoom1, pv.zoomIn)
 	nav := container.NewHBox(pv.prev, pv.title, pv.next)
-	var top fyne.CanvasObject
 	var split *container.Split
 	if RightToLeft() {
 		// Read from the right: Back, then the page, then its details.
-		top = container.NewBorder(nil, nil, zoom, pv.back, container.NewCenter(container.NewHBox(pv.next, pv.title, pv.prev)))
-		split = container.NewHSplit(container.NewVScroll(side), picture)
+		pv.top = container.NewBorder(nil, nil, zoom, pv.back, container.NewCenter(container.NewHBox(pv.next, pv.title, pv.prev)))
+		split = container.NewHSplit(container.NewVScroll(pv.side), picture)
 		split.Offset = 0.35
 	} else {
-		top = container.NewBorder(nil, nil, pv.back, zoom, container.NewCenter(nav))
-		split = container.NewHSplit(picture, container.NewVScroll(side))
+		pv.top = container.NewBorder(nil, nil, pv.back, zoom, container.NewCenter(nav))
+		split = container.NewHSplit(picture, container.NewVScroll(pv.side))
 		split.Offset = 0.65
 	}
-	pv.content = container.NewBorder(top, nil, nil, nil, split)
+	pv.content = container.NewBorder(pv.top, nil, nil, nil, split)
 	return pv
 }
 
@@ -471,6 +468,7 @@ func (pv *pageView) fillEdits() {
 		pv.noEdits.Hide()
 	}
 	pv.edits.Refresh()
+	pv.relayout()
 }
 
 // SetEdit keeps (on) or undoes the page's automatic edit of kind k.
@@ -550,6 +548,17 @@ func (pv *pageView) refresh() {
 		pv.stop.Hide()
 	}
 	setEnabled(pv.recognise, ready)
+	pv.relayout()
+}
+
+// relayout lays the bars out again for what they now hold (a longer
+// title, edits, warnings or text added or taken away).
+func (pv *pageView) relayout() {
+	for _, c := range []*fyne.Container{pv.top, pv.side} {
+		if c != nil {
+			c.Refresh()
+		}
+	}
 }
 
 // Zoom sets the picture's scale: 1 shows a pixel of the page on a pixel
@@ -676,13 +685,17 @@ func (pv *pageView) fillText() {
 		}
 		l := widget.NewLabel(para)
 		l.Wrapping = fyne.TextWrapWord
-		l.Selectable = true
-		if rightToLeftText(para) {
-			l.Alignment = fyne.TextAlignTrailing
+		if !rightToLeftText(para) {
+			pv.text.Add(l)
+			continue
 		}
-		pv.text.Add(l)
+		l.Alignment = fyne.TextAlignTrailing
+		// Recognised Arabic comes in any window language: it is drawn
+		// in Noto Sans Arabic, so it shows joined whatever fonts the
+		// system has.
+		pv.text.Add(container.NewThemeOverride(l, &Theme{Theme: theme.DefaultTheme(), arabic: true}))
 	}
-	pv.text.Refresh()
+	defer pv.relayout()
 	switch {
 	case pv.reading != nil:
 	case pv.p.text == "":

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/disintegration/imaging"
@@ -233,6 +234,8 @@ func labelsIn(o fyne.CanvasObject) string {
 			for _, c := range x.Objects {
 				walk(c)
 			}
+		case *container.ThemeOverride:
+			walk(x.Content)
 		}
 	}
 	walk(o)
@@ -315,8 +318,17 @@ func TestPageViewText(t *testing.T) {
 	}
 	rtl := 0
 	for _, o := range pv.text.Objects {
-		l := o.(*widget.Label)
+		l, ok := o.(*widget.Label)
+		if th, arabic := o.(*container.ThemeOverride); arabic {
+			l = th.Content.(*widget.Label)
+		}
+		if !ok && strings.Contains(l.Text, "résidence") {
+			t.Error("a French paragraph is drawn in the Arabic font")
+		}
 		if strings.Contains(l.Text, "المغربية") {
+			if ok {
+				t.Error("an Arabic paragraph is not drawn in the Arabic font")
+			}
 			rtl++
 			if l.Alignment != fyne.TextAlignTrailing {
 				t.Error("the Arabic paragraph is not aligned to the right")
