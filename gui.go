@@ -60,6 +60,7 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 	w := a.NewWindow("demat")
 	gc := newGUIConfig(cfg, logger)
 	svc := gc.services(ob)
+	gc.wireBatch(&svc)
 	if reg != nil {
 		svc.Register = guiRegister{r: reg, ob: ob, logger: logger}
 	}

@@ -29,7 +29,13 @@ func init() {
 		guiStarted = func(w *app.Window) {
 			go func() {
 				time.Sleep(500 * time.Millisecond)
-				fyne.Do(func() { w.Demo(screen) })
+				fyne.Do(func() {
+					if screen == "batch" {
+						w.DemoBatch(os.Getenv("DEMAT_SCREENSHOT_BATCH"))
+						return
+					}
+					w.Demo(screen)
+				})
 			}()
 		}
 	}
@@ -191,11 +197,23 @@ func TestScreenshots(t *testing.T) {
 			t.Fatalf("register add: %s", stderr)
 		}
 	}
+	// A feeder batch with two separator sheets, and the pattern that
+	// makes their codes file references.
+	batch := filepath.Join(dir, "batch")
+	batchFolder(t, batch)
+	if f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0); err == nil {
+		f.WriteString(batchPattern)
+		f.Close()
+	}
+	t.Setenv("DEMAT_SCREENSHOT_BATCH", batch)
 	display := xserver(t)
 	for _, code := range []string{"en", "fr", "ar"} {
-		for _, screen := range []string{"pages", "sign", "passphrase", "register", "settings", "add-target"} {
+		for _, screen := range []string{"pages", "sign", "passphrase", "register", "settings", "add-target", "batch"} {
 			_, cmd, out := startWindow(t, display, "LANGUAGE="+code, "DEMAT_SCREENSHOT="+screen, "DEMAT_CONFIG="+cfg, "DEMAT_DATA="+data)
 			time.Sleep(4 * time.Second) // the sample page is read, the dialog drawn
+			if screen == "batch" {
+				time.Sleep(4 * time.Second) // seven pages read and looked at
+			}
 			shot, err := exec.Command("import", "-display", display, "-window", "root", "-crop", "1000x700+0+0", "+repage", "png:-").Output()
 			if err != nil {
 				t.Fatalf("%s %s: %v\n%s", code, screen, err, out)

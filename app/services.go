@@ -12,6 +12,7 @@ import (
 	"github.com/demat-app/demat/pipeline"
 	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/scan/file"
+	"github.com/demat-app/demat/scan/separate"
 	"github.com/demat-app/demat/upload/credentials"
 	"github.com/demat-app/demat/upload/outbox"
 	"github.com/demat-app/demat/upload/sign"
@@ -82,6 +83,14 @@ type Services struct {
 	// Recognise reads the text of one page in langs, for the page
 	// view; the text is as ocr.Result.Text gives it.
 	Recognise func(ctx context.Context, p scan.Page, langs []string) (string, error)
+	// SeparatorRules are the configuration's [separator] rules: the
+	// marker separator codes start with, the patterns that turn their
+	// values into metadata, Patch T. Nil: demat's own sheets (marker
+	// SEP:, Patch T) without patterns.
+	SeparatorRules func() (*separate.Rules, error)
+	// Detect looks at one page of a batch for what sp can cut it at
+	// (pipeline.Split.Look by default).
+	Detect func(ctx context.Context, p scan.Page, sp pipeline.Split) (pipeline.Mark, error)
 	// Languages are the OCR languages when the settings name none.
 	Languages []string
 	// Now is the clock forms are prefilled from.
@@ -152,6 +161,21 @@ func (s *Services) applyDefaults() {
 	if s.Recognise == nil {
 		// Tesseract, as the pipeline reads pages.
 		s.Recognise = recognisePage
+	}
+	if s.SeparatorRules == nil {
+		// What demat separator prints reads with no configuration.
+		s.SeparatorRules = func() (*separate.Rules, error) {
+			return &separate.Rules{Marker: separate.DefaultMarker, Patch: true}, nil
+		}
+	}
+	if s.Detect == nil {
+		// The detection the CLI's --split runs on each page.
+		s.Detect = func(ctx context.Context, p scan.Page, sp pipeline.Split) (pipeline.Mark, error) {
+			if err := ctx.Err(); err != nil {
+				return pipeline.Mark{}, err
+			}
+			return sp.Look(&p), nil
+		}
 	}
 	if s.Verify == nil {
 		// Against the system's trusted roots, as a reader's PDF viewer

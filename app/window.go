@@ -40,6 +40,7 @@ type Window struct {
 	pages    *pagesView
 	describe *describeView
 	finish   *finishView
+	batch    *batchView
 	outbox   *outboxView
 	register *registerView
 	settings *settingsView
@@ -87,6 +88,7 @@ func (w *Window) build() {
 		container.NewTabItemWithIcon(lang.X("tab.pages", "Pages"), theme.DocumentIcon(), w.pages.content),
 		container.NewTabItemWithIcon(lang.X("tab.describe", "Describe"), theme.DocumentCreateIcon(), w.describe.content),
 		container.NewTabItemWithIcon(lang.X("tab.finish", "Save and send"), theme.MailSendIcon(), w.finish.content),
+		container.NewTabItemWithIcon(lang.X("tab.batch", "Batch"), theme.ContentCopyIcon(), w.newBatch()),
 	)
 	if w.svc.Outbox != nil {
 		w.outbox = newOutboxView(w)
@@ -140,6 +142,7 @@ func (w *Window) show(content fyne.CanvasObject) {
 func (w *Window) refresh() {
 	w.pages.refresh()
 	w.finish.refresh()
+	w.refreshBatch()
 }
 
 // busy says whether a job runs.
