@@ -517,7 +517,31 @@ func (w *Window) deviceByID(id string) scan.Device {
 // Scan scans with the chosen device and settings; pages appear as the
 // scanner delivers them, and Cancel stops the scanner keeping the pages
 // already delivered.
-func (w *Window) Scan() {
+func (w *Window) Scan() { w.scanInto(placement{}) }
+
+// Rescan scans one sheet to replace page i, keeping its place.
+func (w *Window) Rescan(i int) {
+	if i >= 0 && i < len(w.doc.pages) {
+		w.scanInto(placement{at: i, replace: true})
+	}
+}
+
+// ScanAfter scans pages to insert after page i.
+func (w *Window) ScanAfter(i int) {
+	if i >= 0 && i < len(w.doc.pages) {
+		w.scanInto(placement{at: i + 1, insert: true})
+	}
+}
+
+// canScan says whether a scan can start now: a device whose abilities
+// are known, and no job running.
+func (w *Window) canScan() bool {
+	s := &w.scanners
+	_, ok := s.caps[s.device]
+	return ok && !w.busy() && w.driverFor(s.device) != nil
+}
+
+func (w *Window) scanInto(place placement) {
 	s := &w.scanners
 	caps, ok := s.caps[s.device]
 	src := w.driverFor(s.device)
@@ -525,7 +549,7 @@ func (w *Window) Scan() {
 		return
 	}
 	dev, opt := w.deviceByID(s.device), settle(caps, s.opt)
-	w.pages.capture(lang.X("scan.scanning", "Scanning…"), true, func(ctx context.Context, emit func(scan.Page) error) error {
+	w.pages.capture(lang.X("scan.scanning", "Scanning…"), true, place, func(ctx context.Context, emit func(scan.Page) error) error {
 		return src.Scan(ctx, dev, opt, emit)
 	})
 }

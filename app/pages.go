@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -276,7 +277,7 @@ func (v *pagesView) Drop(uris []fyne.URI) {
 // appears as soon as it is read. Cancel keeps the pages read so far.
 func (v *pagesView) Import(paths ...string) {
 	read := v.w.svc.Read
-	v.capture(lang.X("pages.reading", "Reading pages…"), false, func(ctx context.Context, emit func(scan.Page) error) error {
+	v.capture(lang.X("pages.reading", "Reading pages…"), false, placement{}, func(ctx context.Context, emit func(scan.Page) error) error {
 		return read(ctx, paths, emit)
 	})
 }
@@ -284,7 +285,7 @@ func (v *pagesView) Import(paths ...string) {
 // Sample adds the page bundled with demat, so that the whole flow can be
 // tried with no scanner and nothing to import.
 func (v *pagesView) Sample() {
-	v.capture(lang.X("pages.reading", "Reading pages…"), false, func(ctx context.Context, emit func(scan.Page) error) error {
+	v.capture(lang.X("pages.reading", "Reading pages…"), false, placement{}, func(ctx context.Context, emit func(scan.Page) error) error {
 		img, err := png.Decode(bytes.NewReader(assets.SamplePage))
 		if err != nil {
 			return err
@@ -296,7 +297,7 @@ func (v *pagesView) Sample() {
 // capture runs a job that delivers pages (an import or a scan) in the
 // background; each page appears as soon as it is delivered, and Cancel
 // keeps the pages delivered so far.
-func (v *pagesView) capture(status string, scanning bool, run func(ctx context.Context, emit func(scan.Page) error) error) {
+func (v *pagesView) capture(status string, scanning bool, place placement, run func(ctx context.Context, emit func(scan.Page) error) error) {
 	w := v.w
 	if w.busy() {
 		return
@@ -305,26 +306,52 @@ func (v *pagesView) capture(status string, scanning bool, run func(ctx context.C
 	v.progress.Show()
 	v.progress.Start()
 	v.status.SetText(status)
+	v.page.scanning(status)
 	read := 0
 	go func() {
+		emitted := 0
 		err := run(ctx, func(sp scan.Page) error {
 			p, err := newPage(sp)
 			if err != nil {
 				return err
 			}
+			emitted++
 			fyne.Do(func() {
 				if n != w.jobs {
 					return
 				}
 				read++
-				w.doc.pages = append(w.doc.pages, p)
-				w.pages.grid.Refresh()
-				w.pages.grid.ScrollToBottom()
+				pages := w.doc.pages
+				switch {
+				case place.replace && place.at < len(pages):
+					old := pages[place.at]
+					pages[place.at] = p
+					w.pages.grid.RefreshItem(place.at)
+					if w.pages.page.p == old {
+						w.pages.page.show(p)
+					}
+				case place.insert && place.at <= len(pages):
+					w.doc.pages = slices.Insert(pages, place.at+read-1, p)
+					w.pages.grid.Refresh()
+					w.pages.page.refresh()
+				default:
+					w.doc.pages = append(pages, p)
+					w.pages.grid.Refresh()
+					w.pages.grid.ScrollToBottom()
+				}
 				w.pages.status.SetText(lang.X("pages.read", "{{.N}} page(s) read…", map[string]any{"N": read}))
 				w.refresh()
 			})
+			if place.replace {
+				// One sheet replaces one page: the feeder is not
+				// emptied into the document.
+				return errEnough
+			}
 			return nil
 		})
+		if errors.Is(err, errEnough) {
+			err = nil
+		}
 		fyne.Do(func() {
 			if !w.endJob(n) {
 				return
@@ -332,6 +359,7 @@ func (v *pagesView) capture(status string, scanning bool, run func(ctx context.C
 			p := w.pages
 			p.progress.Stop()
 			p.progress.Hide()
+			defer func() { p.page.scanning(p.status.Text) }()
 			switch {
 			case errors.Is(err, context.Canceled):
 				p.status.SetText(lang.X("pages.import_cancelled", "Stopped: the pages read before are kept."))
@@ -345,6 +373,17 @@ func (v *pagesView) capture(status string, scanning bool, run func(ctx context.C
 		})
 	}()
 }
+
+// placement says where captured pages go: after the others (the zero
+// value), inserted from index at on, or the first one replacing the page
+// at index at (the capture then stops).
+type placement struct {
+	at              int
+	insert, replace bool
+}
+
+// errEnough stops a capture that has what it needs.
+var errEnough = errors.New("enough pages")
 
 // newPage makes the thumbnail of a page just read and decides its
 // cleanup (for the page view and the quality warnings), on the reading

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -208,6 +209,11 @@ type pageView struct {
 	recognise, stop                 *widget.Button
 	text                            *fyne.Container
 	textStatus                      *widget.Label
+	// rescan replaces the page by a new scan of its sheet; scanAfter
+	// inserts newly scanned pages after it; scanStatus says how that
+	// went. Shown when a scanner driver is wired.
+	rescan, scanAfter, scanCancel *widget.Button
+	scanStatus                    *widget.Label
 	// top and side are laid out again when what they hold changes.
 	top, side *fyne.Container
 }
@@ -242,6 +248,15 @@ func newPageView(v *pagesView) *pageView {
 	pv.warnings = container.NewVBox()
 	pv.recognise = widget.NewButtonWithIcon(lang.X("pageview.recognise", "Recognise the text"), theme.SearchIcon(), pv.Recognise)
 	pv.stop = widget.NewButtonWithIcon(lang.X("common.cancel", "Cancel"), theme.CancelIcon(), pv.stopReading)
+	pv.rescan = widget.NewButtonWithIcon(lang.X("pageview.rescan", "Scan it again"), theme.MediaReplayIcon(), func() {
+		v.w.Rescan(pv.index())
+	})
+	pv.scanAfter = widget.NewButtonWithIcon(lang.X("pageview.scan_after", "Scan a page after it"), theme.ContentAddIcon(), func() {
+		v.w.ScanAfter(pv.index())
+	})
+	pv.scanCancel = widget.NewButtonWithIcon(lang.X("common.cancel", "Cancel"), theme.CancelIcon(), v.w.Cancel)
+	pv.scanStatus = widget.NewLabel("")
+	pv.scanStatus.Wrapping = fyne.TextWrapWord
 	pv.textStatus = widget.NewLabel("")
 	pv.textStatus.Wrapping = fyne.TextWrapWord
 	pv.text = container.NewVBox()
@@ -264,6 +279,13 @@ func newPageView(v *pagesView) *pageView {
 		pv.textStatus,
 		pv.text,
 	)
+	if v.scanBar != nil {
+		// A page badly fed (skewed, folded, a finger on it) is scanned
+		// again in its place; a forgotten one goes after it.
+		pv.side.Objects = slices.Insert(pv.side.Objects, 5, []fyne.CanvasObject{
+			heading(lang.X("pageview.scanner", "Scanner")),
+			container.NewHBox(pv.rescan, pv.scanAfter, pv.scanCancel), pv.scanStatus, widget.NewSeparator()}...)
+	}
 	picture := container.NewStack(pv.scroll, pv.corners, container.NewCenter(pv.loading))
 	zoom := container.NewHBox(pv.zoomOut, pv.zoomFit, pv.zoom1, pv.zoomIn)
 	nav := container.NewHBox(pv.prev, pv.title, pv.next)
@@ -389,6 +411,12 @@ func (pv *pageView) show(p *page) {
 	}()
 }
 
+// scanning says how a scan started from the view goes.
+func (pv *pageView) scanning(status string) {
+	pv.scanStatus.SetText(status)
+	pv.refresh()
+}
+
 // busy shows that the picture is being made.
 func (pv *pageView) busy(on bool) {
 	if on {
@@ -500,6 +528,14 @@ func (pv *pageView) refresh() {
 	}
 	i, n := pv.index(), len(pv.v.w.doc.pages)
 	pv.title.SetText(lang.X("pageview.title", "Page {{.N}} of {{.Total}}", map[string]any{"N": i + 1, "Total": n}))
+	scan := pv.v.w.canScan() && i >= 0
+	setEnabled(pv.rescan, scan)
+	setEnabled(pv.scanAfter, scan)
+	if pv.v.w.busy() {
+		pv.scanCancel.Show()
+	} else {
+		pv.scanCancel.Hide()
+	}
 	setEnabled(pv.prev, i > 0)
 	setEnabled(pv.next, i >= 0 && i < n-1)
 	ready := pv.px != nil
