@@ -63,6 +63,9 @@ func openWindow(ctx context.Context, logger *slog.Logger) error {
 	gc.wireBatch(&svc)
 	if reg != nil {
 		svc.Register = guiRegister{r: reg, ob: ob, logger: logger}
+		if gr, err := newGUIRegistry(gc, reg, ob, logger); err == nil {
+			gr.wire(&svc)
+		}
 	}
 	svc.Scanners = scanners
 	svc.DeviceAt = escl.DeviceFor

@@ -45,6 +45,19 @@ type Services struct {
 	// Register shows the registry desk's entries; nil hides the Register
 	// tab.
 	Register Register
+	// Registry registers an item at the registry desk: see
+	// RegistryRequest. A failure before the entry is complete voids its
+	// number (the result's entry says so); after, the entry stays
+	// registered and the error says what is left. Nil hides the
+	// Registry desk tab.
+	Registry func(ctx context.Context, req RegistryRequest) (RegistryResult, error)
+	// DeskCertificate names the certificate that signs receipts when
+	// none is chosen to sign with (the configuration's [register]
+	// certificate); "" for none.
+	DeskCertificate func() string
+	// PrintReceipt prints a receipt's PDF on the default printer; nil
+	// opens it in the system's PDF viewer instead.
+	PrintReceipt func(path string) error
 	// Certificates lists the signing certificates of the configuration.
 	// Nil: signing is not offered.
 	Certificates func() []Certificate

@@ -43,6 +43,7 @@ type Window struct {
 	batch    *batchView
 	outbox   *outboxView
 	register *registerView
+	registry *registryView
 	settings *settingsView
 }
 
@@ -107,6 +108,7 @@ func (w *Window) build() {
 			w.register.reload()
 		}
 	}
+	w.addRegistry()
 	w.win.SetContent(w.tabs)
 	w.refresh()
 	if w.outbox != nil {
