@@ -2,11 +2,8 @@ package testenv
 
 import (
 	"bytes"
-	"errors"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 )
@@ -42,28 +39,4 @@ func OnSmallDisk(t *testing.T, size string, body func(t *testing.T, dir string))
 		t.Fatalf("the test did not run in its namespace:\n%s", out)
 	}
 	t.Logf("%s", out)
-}
-
-// Files reads every file under root, hidden ones included, keyed by
-// '/'-separated path: what a delivery folder holds. A missing root holds
-// nothing.
-func Files(t testing.TB, root string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && p == root {
-			return filepath.SkipDir
-		}
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		out[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
