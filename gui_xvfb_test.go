@@ -21,7 +21,10 @@ import (
 	"github.com/demat-app/demat/internal/testenv"
 )
 
-var screenshots = flag.Bool("screenshots", false, "write docs/screenshots/{en,fr,ar}-<screen>.png from the real window under Xvfb")
+var (
+	screenshots = flag.Bool("screenshots", false, "write docs/screenshots/{en,fr,ar}-<screen>.png from the real window under Xvfb")
+	screenOnly  = flag.String("screen", "", "with -screenshots, make only this screen's")
+)
 
 func init() {
 	// The window started by TestScreenshots: put in the state to show.
@@ -30,6 +33,10 @@ func init() {
 			go func() {
 				time.Sleep(500 * time.Millisecond)
 				fyne.Do(func() {
+					if screen == "registry" {
+						w.DemoRegistry()
+						return
+					}
 					if screen == "batch" {
 						w.DemoBatch(os.Getenv("DEMAT_SCREENSHOT_BATCH"))
 						return
@@ -208,7 +215,10 @@ func TestScreenshots(t *testing.T) {
 	t.Setenv("DEMAT_SCREENSHOT_BATCH", batch)
 	display := xserver(t)
 	for _, code := range []string{"en", "fr", "ar"} {
-		for _, screen := range []string{"pages", "sign", "passphrase", "register", "settings", "add-target", "batch"} {
+		for _, screen := range []string{"pages", "sign", "passphrase", "register", "registry", "settings", "add-target", "batch"} {
+			if *screenOnly != "" && screen != *screenOnly {
+				continue
+			}
 			_, cmd, out := startWindow(t, display, "LANGUAGE="+code, "DEMAT_SCREENSHOT="+screen, "DEMAT_CONFIG="+cfg, "DEMAT_DATA="+data)
 			time.Sleep(4 * time.Second) // the sample page is read, the dialog drawn
 			if screen == "batch" {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -137,6 +138,9 @@ type registryView struct {
 	receiptAt string
 	// running: this screen's registration runs.
 	running bool
+	// options is the form of the stamp, signature, target and receipt,
+	// refreshed so its labels follow their widgets' state.
+	options *widget.Form
 }
 
 // registryFields are the form's text lines: metadata keys and labels.
@@ -223,7 +227,7 @@ func newRegistryView(w *Window) *registryView {
 		v.form.Append(f.label, e)
 	}
 
-	v.stamp = widget.NewCheck(lang.X("registry.stamp", "Arrival stamp on page 1 (number, date and time, service, QR code)"), nil)
+	v.stamp = widget.NewCheck(lang.X("registry.stamp", "Arrival stamp on page 1"), nil)
 	var names []string
 	for _, l := range paperLangs {
 		names = append(names, l.Name)
@@ -235,9 +239,10 @@ func newRegistryView(w *Window) *registryView {
 			}
 		}
 	})
+	savedLang := prefs.String(prefReceiptLang) // read before a choice is made
 	v.paperLang.SetSelected(paperLangs[0].Name)
 	for _, l := range paperLangs {
-		if l.Code == prefs.String(prefReceiptLang) {
+		if l.Code == savedLang {
 			v.paperLang.SetSelected(l.Name)
 		}
 	}
@@ -272,7 +277,7 @@ func newRegistryView(w *Window) *registryView {
 		}
 	}
 
-	v.receipt = widget.NewCheck(lang.X("registry.receipt", "Write the depositor's receipt"), func(on bool) {
+	v.receipt = widget.NewCheck(lang.X("registry.receipt", "Depositor's receipt"), func(on bool) {
 		if on {
 			prefs.SetString(prefReceipt, "")
 		} else {
@@ -292,9 +297,10 @@ func newRegistryView(w *Window) *registryView {
 			}
 		}
 	})
+	savedLayout := prefs.String(prefReceiptLayout)
 	v.layout.SetSelected(papers[0])
 	for _, l := range layouts() {
-		if string(l.layout) == prefs.String(prefReceiptLayout) {
+		if string(l.layout) == savedLayout {
 			v.layout.SetSelected(l.label)
 		}
 	}
@@ -357,7 +363,7 @@ func newRegistryView(w *Window) *registryView {
 		container.NewCenter(v.clear))
 	v.done.Hide()
 
-	options := widget.NewForm(
+	v.options = widget.NewForm(
 		widget.NewFormItem("", v.stamp),
 		widget.NewFormItem(lang.X("registry.paper_lang", "Stamp and receipt in"), v.paperLang),
 		widget.NewFormItem(lang.X("finish.sign_with", "Sign with"), v.signWith),
@@ -368,8 +374,8 @@ func newRegistryView(w *Window) *registryView {
 	intro := widget.NewLabel(lang.X("registry.intro", "An item handed in: capture its pages in Pages, say what it is, then register it in one go. A number is never lost: if something fails, the register says why."))
 	intro.Wrapping = fyne.TextWrapWord
 	item := widget.NewCard(lang.X("registry.item", "The item"), "", v.form)
-	how := widget.NewCard(lang.X("registry.how", "Stamp, signature, sending, receipt"), "", container.NewVBox(options, v.receiptWhy))
-	v.content = container.NewVScroll(container.NewVBox(intro, v.summary, item, how, container.NewCenter(v.run),
+	how := widget.NewCard(lang.X("registry.how", "Registration"), "", container.NewVBox(v.options, v.receiptWhy))
+	v.content = container.NewVScroll(container.NewVBox(intro, v.summary, container.NewGridWithColumns(2, item, how), container.NewCenter(v.run),
 		v.progress, v.status, v.done))
 	v.direction.SetSelected(dirs[0])
 	v.prefill()
@@ -439,7 +445,6 @@ func (v *registryView) refresh() {
 	if v.content == nil {
 		return // still being built
 	}
-	busy := v.w.busy()
 	n := len(v.w.doc.pages)
 	if n == 0 {
 		v.summary.SetText(lang.X("finish.no_pages", "No pages yet: add them in Pages."))
@@ -456,13 +461,16 @@ func (v *registryView) refresh() {
 		v.receiptWhy.Hide()
 		v.receipt.Enable()
 	}
-	on := !busy && v.receipt.Checked && v.desk() != nil
+	on := !v.running && v.receipt.Checked && v.desk() != nil
 	for _, s := range []*widget.Select{v.direction, v.paperLang, v.signWith, v.target, v.layout} {
-		if busy || (s == v.layout && !on) {
+		if v.running || (s == v.layout && !on) {
 			s.Disable()
 		} else {
 			s.Enable()
 		}
+	}
+	if v.options != nil {
+		v.options.Refresh()
 	}
 }
 
@@ -762,8 +770,19 @@ func (w *Window) DemoRegistry() {
 	}
 	if len(w.doc.pages) == 0 {
 		w.pages.Sample()
+		go func() {
+			time.Sleep(2 * time.Second) // the sample page is read
+			fyne.Do(func() {
+				if w.registry == v {
+					v.refresh()
+				}
+			})
+		}()
 	}
 	w.show(v.content)
+	if len(v.certs) > 0 {
+		v.signWith.SetSelected(v.certs[0].Name)
+	}
 	v.entries["sender"].SetText("Commune de Bellerive")
 	v.entries["recipient"].SetText("Service de l'urbanisme")
 	v.entries["subject"].SetText("Demande de permis de construire")
