@@ -41,8 +41,18 @@ func init() {
 						w.DemoBatch(os.Getenv("DEMAT_SCREENSHOT_BATCH"))
 						return
 					}
+					if screen == "page" {
+						w.Demo("pages") // the sample page, opened once read
+						return
+					}
 					w.Demo(screen)
 				})
+				if screen == "page" {
+					time.Sleep(2 * time.Second)
+					fyne.Do(func() { w.Demo("page") })
+					time.Sleep(time.Second) // the page drawn: its text can be read
+					fyne.Do(func() { w.Demo("page-text") })
+				}
 			}()
 		}
 	}
@@ -182,6 +192,31 @@ func BenchmarkStartToWindow(b *testing.B) {
 // TestScreenshots (with -screenshots) writes the screenshots of
 // docs/screenshots from the real window on Xvfb, in each language, with
 // a configuration holding a folder target and a certificate.
+// screenshotDocType is the document type the Describe screenshot shows.
+const screenshotDocType = `
+[[doctype]]
+name = "courrier"
+label = { fr = "Courrier arrivée", ar = "بريد وارد", en = "Incoming letter" }
+direction = "incoming"
+[[doctype.field]]
+key = "sender"
+required = true
+label = { fr = "Expéditeur", ar = "المرسل", en = "From" }
+[[doctype.field]]
+key = "subject"
+[[doctype.field]]
+key = "reference"
+pattern = '[A-Z]{2,4}/\d+'
+hint = { fr = "Par exemple DRH/1234", ar = "مثلا DRH/1234", en = "For example DRH/1234" }
+[[doctype.field]]
+key = "confidentiality"
+choices = ["Normal", "Confidentiel", "Secret"]
+default = "Normal"
+[[doctype.field]]
+key = "received"
+default = "today"
+`
+
 func TestScreenshots(t *testing.T) {
 	if !*screenshots {
 		t.Skip("run with -screenshots to write docs/screenshots")
@@ -209,20 +244,20 @@ func TestScreenshots(t *testing.T) {
 	batch := filepath.Join(dir, "batch")
 	batchFolder(t, batch)
 	if f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0); err == nil {
-		f.WriteString(batchPattern)
+		f.WriteString(batchPattern + screenshotDocType)
 		f.Close()
 	}
 	t.Setenv("DEMAT_SCREENSHOT_BATCH", batch)
 	display := xserver(t)
 	for _, code := range []string{"en", "fr", "ar"} {
-		for _, screen := range []string{"pages", "sign", "passphrase", "register", "registry", "settings", "add-target", "batch"} {
+		for _, screen := range []string{"pages", "page", "describe", "sign", "passphrase", "register", "registry", "settings", "add-target", "batch"} {
 			if *screenOnly != "" && screen != *screenOnly {
 				continue
 			}
 			_, cmd, out := startWindow(t, display, "LANGUAGE="+code, "DEMAT_SCREENSHOT="+screen, "DEMAT_CONFIG="+cfg, "DEMAT_DATA="+data)
 			time.Sleep(4 * time.Second) // the sample page is read, the dialog drawn
-			if screen == "batch" {
-				time.Sleep(4 * time.Second) // seven pages read and looked at
+			if screen == "batch" || screen == "page" {
+				time.Sleep(4 * time.Second) // seven pages read and looked at; the page's text recognised
 			}
 			shot, err := exec.Command("import", "-display", display, "-window", "root", "-crop", "1000x700+0+0", "+repage", "png:-").Output()
 			if err != nil {

@@ -2,7 +2,9 @@ package app
 
 // Demo puts the window in a state worth showing, for the screenshots in
 // docs/screenshots (made by the main package's TestScreenshots): pages,
-// sign, passphrase, settings, add-target. Call it on the UI goroutine.
+// page (the page view of the first page, its text being recognised:
+// call it once the pages are read), describe, sign, passphrase,
+// settings, add-target. Call it on the UI goroutine.
 func (w *Window) Demo(screen string) {
 	switch screen {
 	case "pages":
@@ -10,6 +12,15 @@ func (w *Window) Demo(screen string) {
 		if len(w.doc.pages) == 0 {
 			w.pages.Sample()
 		}
+	case "page":
+		if len(w.doc.pages) > 0 {
+			w.show(w.pages.content)
+			w.pages.Open(0)
+		}
+	case "page-text":
+		w.pages.page.Recognise()
+	case "describe":
+		w.show(w.describe.content)
 	case "sign", "passphrase":
 		w.show(w.finish.content)
 		if f := w.finish; f.signWith != nil && len(f.certs) > 0 {

@@ -306,7 +306,9 @@ func (v *pagesView) capture(status string, scanning bool, place placement, run f
 	v.progress.Show()
 	v.progress.Start()
 	v.status.SetText(status)
-	v.page.scanning(status)
+	if scanning {
+		v.page.scanning(status)
+	}
 	read := 0
 	go func() {
 		emitted := 0
@@ -359,7 +361,9 @@ func (v *pagesView) capture(status string, scanning bool, place placement, run f
 			p := w.pages
 			p.progress.Stop()
 			p.progress.Hide()
-			defer func() { p.page.scanning(p.status.Text) }()
+			if scanning {
+				defer func() { p.page.scanning(p.status.Text) }()
+			}
 			switch {
 			case errors.Is(err, context.Canceled):
 				p.status.SetText(lang.X("pages.import_cancelled", "Stopped: the pages read before are kept."))

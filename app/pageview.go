@@ -284,7 +284,7 @@ func newPageView(v *pagesView) *pageView {
 		// again in its place; a forgotten one goes after it.
 		pv.side.Objects = slices.Insert(pv.side.Objects, 5, []fyne.CanvasObject{
 			heading(lang.X("pageview.scanner", "Scanner")),
-			container.NewHBox(pv.rescan, pv.scanAfter, pv.scanCancel), pv.scanStatus, widget.NewSeparator()}...)
+			container.NewVBox(pv.rescan, pv.scanAfter, pv.scanCancel), pv.scanStatus, widget.NewSeparator()}...)
 	}
 	picture := container.NewStack(pv.scroll, pv.corners, container.NewCenter(pv.loading))
 	zoom := container.NewHBox(pv.zoomOut, pv.zoomFit, pv.zoom1, pv.zoomIn)
