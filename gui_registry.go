@@ -84,6 +84,9 @@ func (d *guiRegistry) run(ctx context.Context, req app.RegistryRequest) (app.Reg
 	if _, err := register.ParseKind(string(req.Kind)); err != nil {
 		return res, err
 	}
+	if err := d.checkNumbering(req); err != nil {
+		return res, err
+	}
 	opt := req.Options
 	if opt.PDF.Meta.RegistrationNumber != "" {
 		return res, errors.New("the register gives the registration number: leave registration_number out of the metadata")
@@ -168,6 +171,18 @@ func (d *guiRegistry) run(ctx context.Context, req app.RegistryRequest) (app.Reg
 	res.PDF, res.Warnings = out, built.Warnings
 	e, err := g.record(ctx, built)
 	res.Entry = g.e
+	if err != nil && e.Number == "" {
+		// Not completed (the database busy, the disk full): the number
+		// is voided and the PDF that carries it set aside, so that
+		// registering the item again cannot leave it with two numbers.
+		os.Rename(out, out+".failed")
+		g.abandon(ctx, err)
+		if got, gerr := d.r.Get(context.WithoutCancel(ctx), g.e.Number); gerr == nil {
+			res.Entry = got
+		}
+		res.PDF = ""
+		return res, err
+	}
 	if err != nil {
 		return res, err
 	}
@@ -187,6 +202,38 @@ func (d *guiRegistry) run(ctx context.Context, req app.RegistryRequest) (app.Reg
 	}
 	step(app.StepQueue)
 	return res, nil
+}
+
+// checkNumbering refuses what the CLI refuses under [register]
+// numbering = "server": the number is known only once the document is
+// delivered, after the stamp is drawn and the receipt written, to a
+// target that reads it from its server's answer.
+func (d *guiRegistry) checkNumbering(req app.RegistryRequest) error {
+	if d.r.Numbering() != register.ServerNumbering {
+		return nil
+	}
+	const why = "the server gives the register's numbers ([register] numbering = \"server\"), known only once the document is delivered"
+	if req.Stamp {
+		return fmt.Errorf("%s, after the stamp is drawn: untick the arrival stamp", why)
+	}
+	if req.Desk != nil {
+		return fmt.Errorf("%s: untick the receipt, and write it once the number is known (demat register receipt NUMBER)", why)
+	}
+	if req.Target == "" {
+		return fmt.Errorf("%s: choose the target that numbers it in Send to", why)
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	t, err := targetConfig(cfg, req.Target)
+	if err != nil {
+		return err
+	}
+	if t.NumberHeader == "" && t.NumberJSON == "" {
+		return fmt.Errorf("%s, and target %s reads no number from its server (number_header or number_json): send it to the target that numbers it", why, t.Name)
+	}
+	return nil
 }
 
 // queue puts the PDF at path in the outbox for target, under the

@@ -88,6 +88,12 @@ func TestRegistryDesk(t *testing.T) {
 			if p := d.button(tr(tc.code, "registry.print")); p == nil || p.Hidden || d.label(tr(tc.code, "registry.print_viewer")) == nil {
 				t.Error("no Print the receipt, or it does not say how it prints")
 			}
+			// Pressed again, the same item is not numbered twice.
+			d.tap(t, tr(tc.code, "registry.run"))
+			if es, _ := d.reg.List(context.Background(), register.Filter{}); len(es) != i+1 ||
+				d.label(strings.ReplaceAll(tr(tc.code, "registry.already"), "{{.Number}}", shown)) == nil {
+				t.Errorf("pressed again: %d entries, or no word of the number already given", len(es))
+			}
 
 			// The PDF kept is the register's, stamped and signed.
 			if sum, _, _ := register.HashFile(e.File); sum != e.SHA256 {

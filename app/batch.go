@@ -623,11 +623,11 @@ func (v *batchView) capture(status string, scanning, duplex bool, run func(ctx c
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
+				// Every page kept is looked at, even after Cancel: a
+				// separator not looked at would end up inside a document.
+				dctx := context.WithoutCancel(ctx)
 				for p := range queue {
-					if ctx.Err() != nil {
-						continue // drained: the job was cancelled
-					}
-					m, err := detect(ctx, p.scan, sp)
+					m, err := detect(dctx, p.scan, sp)
 					if err != nil {
 						logger.Warn("batch detection", "source", p.scan.Source, "err", err)
 						m = pipeline.Mark{}
@@ -658,12 +658,8 @@ func (v *batchView) capture(status string, scanning, duplex bool, run func(ctx c
 					b.grid.ScrollToBottom()
 					b.status.SetText(lang.X("pages.read", "{{.N}} page(s) read…", map[string]any{"N": read}))
 				})
-				select {
-				case queue <- p:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+				queue <- p // the detector drains it whatever happens
+				return ctx.Err()
 			})
 			close(queue)
 			<-done
@@ -735,7 +731,13 @@ func (v *batchView) Send(target string) {
 		if err != nil {
 			return "", nil, err
 		}
-		return filepath.Join(dir, name), func() { os.RemoveAll(dir) }, nil
+		out := filepath.Join(dir, name)
+		// A template may name folders ({sender}/{n:3}.pdf).
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			os.RemoveAll(dir)
+			return "", nil, err
+		}
+		return out, func() { os.RemoveAll(dir) }, nil
 	}, strings.TrimSpace(v.template.Text))
 }
 

@@ -31,6 +31,9 @@ type document struct {
 	// meta is the description by metadata key, as last saved from the
 	// form.
 	meta map[string]string
+	// registered is the number the registry desk gave this document:
+	// it is not registered twice (Next item starts another).
+	registered string
 }
 
 // page is one captured page and what the person did to it. A build

@@ -209,6 +209,9 @@ type pageView struct {
 	recognise, stop                 *widget.Button
 	text                            *fyne.Container
 	textStatus                      *widget.Label
+	// reads numbers the recognitions started, so that a cancelled
+	// one's late report leaves a newer one's state alone.
+	reads int
 	// rescan replaces the page by a new scan of its sheet; scanAfter
 	// inserts newly scanned pages after it; scanStatus says how that
 	// went. Shown when a scanner driver is wired.
@@ -764,6 +767,8 @@ func (pv *pageView) Recognise() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pv.reading = cancel
+	pv.reads++
+	gen := pv.reads
 	px, edits, sp := pv.px, p.chosen(), p.scan
 	langs := pv.v.w.svc.Languages
 	if s := pv.v.w.settings; s != nil {
@@ -782,17 +787,20 @@ func (pv *pageView) Recognise() {
 		text, err := read(ctx, page, langs)
 		cancel()
 		fyne.Do(func() {
-			if pv.p == p {
+			// A later recognition (the page left and opened again) owns
+			// the view's state: this one only keeps its text.
+			mine := pv.p == p && gen == pv.reads
+			if mine {
 				pv.reading = nil
 			}
 			switch {
 			case errors.Is(err, context.Canceled):
-				if pv.p == p {
+				if mine {
 					pv.textStatus.SetText(lang.X("pageview.read_cancelled", "Stopped."))
 				}
 			case err != nil:
 				pv.v.w.svc.Logger.Warn("recognise", "page", sp.Source, "err", err)
-				if pv.p == p {
+				if mine {
 					pv.textStatus.SetText(lang.X("pageview.read_failed", "The text could not be read: {{.Error}}", map[string]any{"Error": err.Error()}))
 				}
 			default:
@@ -800,14 +808,14 @@ func (pv *pageView) Recognise() {
 				if strings.TrimSpace(text) == "" {
 					text = lang.X("pageview.text_empty", "No text was found on this page.")
 				}
-				if pv.p == p {
+				if mine {
 					pv.fillText()
 					if strings.TrimSpace(p.text) == "" {
 						pv.textStatus.SetText(text)
 					}
 				}
 			}
-			if pv.p == p {
+			if mine {
 				pv.refresh()
 			}
 		})

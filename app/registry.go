@@ -532,6 +532,9 @@ func (v *registryView) Run() {
 	case len(w.doc.pages) == 0:
 		v.status.SetText(lang.X("finish.no_pages", "No pages yet: add them in Pages."))
 		return
+	case w.doc.registered != "":
+		v.status.SetText(lang.X("registry.already", "This item is registered as {{.Number}}. Press Next item for the next one.", map[string]any{"Number": w.doc.registered}))
+		return
 	}
 	req, err := v.request()
 	if err != nil {
@@ -546,6 +549,7 @@ func (v *registryView) Run() {
 	for i, p := range w.doc.pages {
 		pages[i] = *p
 	}
+	w.finish.signNote = "" // a note of an earlier save is not this registration's
 	ctx, n := w.startJob()
 	v.running = true
 	v.refresh()
@@ -640,29 +644,37 @@ func (v *registryView) show(res RegistryResult, err error, signed string) {
 	v.progress.Hide()
 	v.refresh()
 	e := res.Entry
-	registered := e.Number != "" && e.State == register.Registered
+	registered := e.Number != "" && (e.State == register.Registered || e.State == register.AwaitingNumber)
+	voided := func(msg string) string {
+		switch {
+		case e.Number == "":
+		case e.State == register.Void:
+			msg += " " + lang.X("registry.voided", "The number {{.Number}} stays in the register, marked void.", map[string]any{"Number": e.Number})
+		default:
+			// The void itself failed: the entry is left pending, and
+			// the next demat completes or voids it.
+			msg += " " + lang.X("registry.pending", "The number {{.Number}} is left pending in the register: do not register this item again before checking it there.", map[string]any{"Number": e.Number})
+		}
+		return msg
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, context.Canceled) && !registered:
-		msg := lang.X("registry.cancelled", "Stopped: nothing was sent. The pages are still here.")
-		if e.Number != "" {
-			msg += " " + lang.X("registry.voided", "The number {{.Number}} stays in the register, marked void.", map[string]any{"Number": e.Number})
-		}
-		v.status.SetText(msg)
+		v.status.SetText(voided(lang.X("registry.cancelled", "Stopped: nothing was sent. The pages are still here.")))
 		return
 	case !registered:
 		w.svc.Logger.Warn("registry", "err", err)
-		msg := lang.X("registry.failed", "It did not work: {{.Error}}. The pages are still here: correct what is said and press the button again.", map[string]any{"Error": err.Error()})
-		if e.Number != "" {
-			msg += " " + lang.X("registry.voided", "The number {{.Number}} stays in the register, marked void.", map[string]any{"Number": e.Number})
-		}
-		v.status.SetText(msg)
+		v.status.SetText(voided(lang.X("registry.failed", "It did not work: {{.Error}}. The pages are still here: correct what is said and press the button again.", map[string]any{"Error": err.Error()})))
 		return
 	}
+	w.doc.registered = e.Number
 	v.number.Text = e.Number
 	v.number.Refresh()
 	lines := []string{lang.X("registry.registered", "Registered in the {{.Register}} register on {{.When}}, {{.N}} page(s).",
 		map[string]any{"Register": strings.ToLower(kindText(e.Kind)), "When": e.Registered.Local().Format("2006-01-02 15:04"), "N": e.Pages})}
+	if e.State == register.AwaitingNumber {
+		lines = append(lines, lang.X("registry.provisional", "{{.Number}} is provisional: the server gives the number when the document is delivered (the Register tab shows it then).", map[string]any{"Number": e.Number}))
+	}
 	if signed != "" {
 		lines = append(lines, signed)
 	}

@@ -89,7 +89,11 @@ func (s NumberSource) Read(resp *http.Response) (string, error) {
 		}
 		n, err := s.FromJSON(data)
 		switch {
-		case errors.Is(err, errNoNumber):
+		case errors.Is(err, errNoNumber) || len(bytes.TrimSpace(data)) == 0:
+			// An empty answer (a 201 or 204, tus's completing PATCH)
+			// gives no number; the header may.
+		case err != nil && fromHeader != "":
+			// Not JSON, but the header gave the number.
 		case err != nil:
 			return "", err
 		default:

@@ -38,6 +38,9 @@ func TestNumberSource(t *testing.T) {
 		{"both agree", NumberSource{Header: "X-N", JSON: "/n"}, answer("application/json", `{"n":"7"}`, "X-N", "7"), "7", ""},
 		{"both differ", NumberSource{Header: "X-N", JSON: "/n"}, answer("application/json", `{"n":"7"}`, "X-N", "8"), "", "two numbers"},
 		{"json control character", NumberSource{JSON: "/n"}, answer("application/json", `{"n":"BO\u0001-1"}`), "", "control character"},
+		{"header, empty body (204)", NumberSource{Header: "X-N", JSON: "/n"}, answer("", "", "X-N", "BO-9"), "BO-9", ""},
+		{"header, body not json", NumberSource{Header: "X-N", JSON: "/n"}, answer("application/json", "ok", "X-N", "BO-9"), "BO-9", ""},
+		{"empty body, no header", NumberSource{JSON: "/n"}, answer("", ""), "", ""},
 		{"header too long", NumberSource{Header: "X-N"}, answer("", "", "X-N", strings.Repeat("1", 200)), "", "not a number"},
 	} {
 		got, err := tc.src.Read(tc.resp)
