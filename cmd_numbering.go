@@ -29,7 +29,7 @@ func (d *docFlags) serverNumbering(f *pflag.FlagSet) (bool, error) {
 	if cfg.Register.Numbering != register.ServerNumbering {
 		return false, nil
 	}
-	const why = "the server gives the register's numbers ([register] numbering = \"server\"), known only once the document is delivered"
+	const why = serverNumberingWhy
 	if (f.Changed("stamp") && d.stampFlags.on) || f.Changed("stamp-place") || f.Changed("stamp-lang") {
 		return false, usageError{fmt.Errorf("--stamp: %s, after the stamp is drawn: the stamp cannot show it (leave --stamp out)", why)}
 	}
@@ -37,15 +37,28 @@ func (d *docFlags) serverNumbering(f *pflag.FlagSet) (bool, error) {
 		return false, usageError{fmt.Errorf("--receipt: %s: write the receipt then, with demat register receipt NUMBER", why)}
 	}
 	if d.send != "" {
-		t, err := targetConfig(cfg, d.send)
-		if err != nil {
-			return false, usageError{fmt.Errorf("--send: %w", err)}
-		}
-		if t.NumberHeader == "" && t.NumberJSON == "" {
-			return false, usageError{fmt.Errorf("--send %s: %s, and target %s reads no number from its server (number_header or number_json): send it to the target that numbers it", d.send, why, t.Name)}
+		if err := numberingTarget(cfg, d.send); err != nil {
+			return false, usageError{fmt.Errorf("--send %s: %w", d.send, err)}
 		}
 	}
 	return true, nil
+}
+
+// serverNumberingWhy is why, under server numbering, what comes before
+// the delivery cannot carry the number.
+const serverNumberingWhy = "the server gives the register's numbers ([register] numbering = \"server\"), known only once the document is delivered"
+
+// numberingTarget checks that the named target reads the registration
+// number from its server's answer, as server numbering needs.
+func numberingTarget(cfg *config.Config, name string) error {
+	t, err := targetConfig(cfg, name)
+	if err != nil {
+		return err
+	}
+	if t.NumberHeader == "" && t.NumberJSON == "" {
+		return fmt.Errorf("%s, and target %s reads no number from its server (number_header or number_json): send it to the target that numbers it", serverNumberingWhy, t.Name)
+	}
+	return nil
 }
 
 // deliveryProblems records the outbox's deliveries in the register (as

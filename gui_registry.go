@@ -212,7 +212,7 @@ func (d *guiRegistry) checkNumbering(req app.RegistryRequest) error {
 	if d.r.Numbering() != register.ServerNumbering {
 		return nil
 	}
-	const why = "the server gives the register's numbers ([register] numbering = \"server\"), known only once the document is delivered"
+	const why = serverNumberingWhy
 	if req.Stamp {
 		return fmt.Errorf("%s, after the stamp is drawn: untick the arrival stamp", why)
 	}
@@ -226,14 +226,7 @@ func (d *guiRegistry) checkNumbering(req app.RegistryRequest) error {
 	if err != nil {
 		return err
 	}
-	t, err := targetConfig(cfg, req.Target)
-	if err != nil {
-		return err
-	}
-	if t.NumberHeader == "" && t.NumberJSON == "" {
-		return fmt.Errorf("%s, and target %s reads no number from its server (number_header or number_json): send it to the target that numbers it", why, t.Name)
-	}
-	return nil
+	return numberingTarget(cfg, req.Target)
 }
 
 // queue puts the PDF at path in the outbox for target, under the

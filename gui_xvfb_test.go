@@ -26,35 +26,17 @@ var (
 	screenOnly  = flag.String("screen", "", "with -screenshots, make only this screen's")
 )
 
-func init() {
-	// The window started by TestScreenshots: put in the state to show.
-	if screen := os.Getenv("DEMAT_SCREENSHOT"); screen != "" {
-		guiStarted = func(w *app.Window) {
-			go func() {
-				time.Sleep(500 * time.Millisecond)
-				fyne.Do(func() {
-					if screen == "registry" {
-						w.DemoRegistry()
-						return
-					}
-					if screen == "batch" {
-						w.DemoBatch(os.Getenv("DEMAT_SCREENSHOT_BATCH"))
-						return
-					}
-					if screen == "page" {
-						w.Demo("pages") // the sample page, opened once read
-						return
-					}
-					w.Demo(screen)
-				})
-				if screen == "page" {
-					time.Sleep(2 * time.Second)
-					fyne.Do(func() { w.Demo("page") })
-					time.Sleep(time.Second) // the page drawn: its text can be read
-					fyne.Do(func() { w.Demo("page-text") })
-				}
-			}()
-		}
+// screenshotHook puts the window started by TestScreenshots in the
+// state to show once the app runs; TestMain sets it for that child.
+func screenshotHook(screen string) func(*app.Window) {
+	return func(w *app.Window) {
+		fyne.CurrentApp().Lifecycle().SetOnStarted(func() {
+			if screen == "batch" {
+				w.DemoBatch(os.Getenv("DEMAT_SCREENSHOT_BATCH"))
+				return
+			}
+			w.Demo(screen)
+		})
 	}
 }
 

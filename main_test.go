@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 		return
 	}
 	if os.Getenv("DEMAT_RUN_MAIN") == "1" {
+		if screen := os.Getenv("DEMAT_SCREENSHOT"); screen != "" {
+			guiStarted = screenshotHook(screen)
+		}
 		os.Args = []string{"demat"}
 		if a := os.Getenv("DEMAT_ARGS"); a != "" {
 			os.Args = append(os.Args, strings.Split(a, "\x1f")...)

@@ -496,35 +496,8 @@ func (v *batchView) showThumb(t *batchThumb, i int) {
 	t.set(v.st.pages[i].thumb, i+1, text, bg, fg)
 }
 
-func (v *batchView) askFiles() {
-	if v.w.busy() {
-		return
-	}
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		r.Close()
-		v.Import(r.URI().Path())
-	}, v.w.win)
-	d.SetFilter(pageFilter)
-	d.Show()
-	d.Resize(dialogSize(v.w.win))
-}
-
-func (v *batchView) askFolder() {
-	if v.w.busy() {
-		return
-	}
-	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-		if err != nil || u == nil {
-			return
-		}
-		v.Import(u.Path())
-	}, v.w.win)
-	d.Show()
-	d.Resize(dialogSize(v.w.win))
-}
+func (v *batchView) askFiles()  { v.w.askPages(false, func(p string) { v.Import(p) }) }
+func (v *batchView) askFolder() { v.w.askPages(true, func(p string) { v.Import(p) }) }
 
 func (v *batchView) askOutDir() {
 	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {

@@ -2,9 +2,9 @@ package app
 
 // Demo puts the window in a state worth showing, for the screenshots in
 // docs/screenshots (made by the main package's TestScreenshots): pages,
-// page (the page view of the first page, its text being recognised:
-// call it once the pages are read), describe, sign, passphrase,
-// settings, add-target. Call it on the UI goroutine.
+// page (the page view of the sample page, its text recognised),
+// describe, sign, passphrase, settings, add-target, registry. Call it on
+// the UI goroutine.
 func (w *Window) Demo(screen string) {
 	switch screen {
 	case "pages":
@@ -13,12 +13,16 @@ func (w *Window) Demo(screen string) {
 			w.pages.Sample()
 		}
 	case "page":
-		if len(w.doc.pages) > 0 {
-			w.show(w.pages.content)
-			w.pages.Open(0)
+		w.show(w.pages.content)
+		if len(w.doc.pages) == 0 {
+			w.pages.Sample()
 		}
-	case "page-text":
-		w.pages.page.Recognise()
+		w.whenIdle(func() {
+			w.pages.page.readOnLoad = true
+			w.pages.Open(0)
+		})
+	case "registry":
+		w.DemoRegistry()
 	case "describe":
 		w.show(w.describe.content)
 	case "sign", "passphrase":

@@ -225,34 +225,33 @@ func setEnabled(b *widget.Button, on bool) {
 // pageFilter is what the import dialog shows.
 var pageFilter = storage.NewExtensionFileFilter([]string{".png", ".jpg", ".jpeg", ".tif", ".tiff", ".pdf"})
 
-func (v *pagesView) askFiles() {
-	if v.w.busy() {
-		return
-	}
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		r.Close()
-		v.Import(r.URI().Path())
-	}, v.w.win)
-	d.SetFilter(pageFilter)
-	d.Show()
-	d.Resize(dialogSize(v.w.win)) // after Show: a file dialog builds its content there
-}
+func (v *pagesView) askFiles()  { v.w.askPages(false, func(p string) { v.Import(p) }) }
+func (v *pagesView) askFolder() { v.w.askPages(true, func(p string) { v.Import(p) }) }
 
-func (v *pagesView) askFolder() {
-	if v.w.busy() {
+// askPages asks for a page file (or a folder of them) to import, unless
+// a job runs.
+func (w *Window) askPages(folder bool, open func(path string)) {
+	if w.busy() {
 		return
 	}
-	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
-		if err != nil || u == nil {
-			return
-		}
-		v.Import(u.Path())
-	}, v.w.win)
+	var d *dialog.FileDialog
+	if folder {
+		d = dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+			if err == nil && u != nil {
+				open(u.Path())
+			}
+		}, w.win)
+	} else {
+		d = dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err == nil && r != nil {
+				r.Close()
+				open(r.URI().Path())
+			}
+		}, w.win)
+		d.SetFilter(pageFilter)
+	}
 	d.Show()
-	d.Resize(dialogSize(v.w.win)) // after Show: a file dialog builds its content there
+	d.Resize(dialogSize(w.win)) // after Show: a file dialog builds its content there
 }
 
 // dialogSize is the size of the file dialogs: most of the window, as

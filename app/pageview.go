@@ -209,6 +209,9 @@ type pageView struct {
 	recognise, stop                 *widget.Button
 	text                            *fyne.Container
 	textStatus                      *widget.Label
+	// readOnLoad recognises the text once the page's pixels are loaded
+	// (the screenshots show it).
+	readOnLoad bool
 	// reads numbers the recognitions started, so that a cancelled
 	// one's late report leaves a newer one's state alone.
 	reads int
@@ -403,6 +406,10 @@ func (pv *pageView) show(p *page) {
 				return
 			}
 			pv.px = px
+			if pv.readOnLoad {
+				pv.readOnLoad = false
+				pv.Recognise()
+			}
 			if p.report == nil {
 				// A page not analysed when it was read (none today):
 				// it is now, in the background.

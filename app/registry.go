@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -782,14 +781,11 @@ func (w *Window) DemoRegistry() {
 	}
 	if len(w.doc.pages) == 0 {
 		w.pages.Sample()
-		go func() {
-			time.Sleep(2 * time.Second) // the sample page is read
-			fyne.Do(func() {
-				if w.registry == v {
-					v.refresh()
-				}
-			})
-		}()
+		w.whenIdle(func() {
+			if w.registry == v {
+				v.refresh()
+			}
+		})
 	}
 	w.show(v.content)
 	if len(v.certs) > 0 {

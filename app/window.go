@@ -33,6 +33,8 @@ type Window struct {
 	// relang: the language changed while a job ran; the views are
 	// rebuilt once it has ended.
 	relang bool
+	// idle are what whenIdle keeps for the end of the running job.
+	idle []func()
 	// scanners are the devices found and the scan settings chosen.
 	scanners scanners
 
@@ -178,6 +180,23 @@ func (w *Window) jobShown() {
 		w.relang = false
 		w.Rebuild()
 	}
+	if w.job == nil {
+		idle := w.idle
+		w.idle = nil
+		for _, f := range idle {
+			f()
+		}
+	}
+}
+
+// whenIdle runs f on the UI goroutine once no job runs: now, or when the
+// running one's outcome is shown.
+func (w *Window) whenIdle(f func()) {
+	if w.job == nil {
+		f()
+		return
+	}
+	w.idle = append(w.idle, f)
 }
 
 // Cancel stops the running job: an import keeps the pages read so far, a

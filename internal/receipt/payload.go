@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/demat-app/demat/internal/typeset"
 )
 
 // Prefix starts every receipt payload and names its version: a change of
@@ -80,7 +82,7 @@ func Fingerprint(cert *x509.Certificate) string {
 
 // Signed is the text the signature covers: the payload up to ";s=".
 func (p Payload) Signed() string {
-	return fmt.Sprintf("%s;n=%s;t=%s;h=%s;p=%d;k=%s", Prefix, escape(p.Number), p.Time.UTC().Format(time.RFC3339),
+	return fmt.Sprintf("%s;n=%s;t=%s;h=%s;p=%d;k=%s", Prefix, typeset.QRField(p.Number), p.Time.UTC().Format(time.RFC3339),
 		hex.EncodeToString(p.SHA256[:]), p.Pages, p.Key)
 }
 
@@ -218,19 +220,4 @@ func Parse(s string) (Payload, error) {
 		return p, fmt.Errorf("receipt: QR code: not in canonical form")
 	}
 	return p, nil
-}
-
-// escape percent-encodes what would make a registration number
-// ambiguous or non-ASCII in the payload.
-func escape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("%;=", c) >= 0 {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }

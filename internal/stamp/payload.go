@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/demat-app/demat/internal/typeset"
 )
 
 // PayloadPrefix starts every stamp's QR code and names its version: a
@@ -38,7 +40,7 @@ func (p Payload) String() string {
 	if p.DateOnly {
 		t = p.Time.Format(time.DateOnly)
 	}
-	return fmt.Sprintf("%s;n=%s;t=%s", PayloadPrefix, escape(p.Number), t)
+	return fmt.Sprintf("%s;n=%s;t=%s", PayloadPrefix, typeset.QRField(p.Number), t)
 }
 
 // ParsePayload reads a stamp's QR code text, as String writes it.
@@ -63,19 +65,4 @@ func ParsePayload(s string) (Payload, error) {
 		p.DateOnly = true
 	}
 	return p, nil
-}
-
-// escape percent-encodes what would make a registration number
-// ambiguous or non-ASCII in the payload.
-func escape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("%;=", c) >= 0 {
-			fmt.Fprintf(&b, "%%%02X", c)
-			continue
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
