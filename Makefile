@@ -54,7 +54,7 @@ lint: deps
 	$(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./scan/... ./pdf ./pipeline ./upload ./assets
 	# The pure-Go drivers build on every desktop OS.
-	for os in windows darwin; do GOOS=$$os CGO_ENABLED=0 $(GO) vet ./scan ./scan/file ./scan/escl/... ./scan/watch || exit 1; done
+	for os in windows darwin; do GOOS=$$os CGO_ENABLED=0 $(GO) vet ./scan ./scan/file ./scan/escl/... ./scan/watch ./internal/filelock || exit 1; done
 
 # The Linux package: bin/demat.tar.xz, with the binary, the .desktop file
 # (FyneApp.toml's name, id and categories) and the icon, and a Makefile

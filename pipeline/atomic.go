@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/demat-app/demat/internal/filelock"
 )
 
 // atomicFile is an output written to a hidden temporary file beside its
@@ -29,7 +31,7 @@ func newAtomicFile(path string) (*atomicFile, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	lock(f) // held while we write: see removeStale
+	filelock.Try(f) // held while we write: see removeStale
 	return &atomicFile{File: f, path: path}, nil
 }
 
@@ -43,10 +45,12 @@ func removeStale(dir, base string) {
 		if err != nil {
 			continue
 		}
-		if lock(f) {
+		// Where the system has no locks, nothing can be told stale.
+		stale := filelock.Try(f) == nil
+		f.Close() // before removing: Windows keeps an open file
+		if stale {
 			os.Remove(p)
 		}
-		f.Close()
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/demat-app/demat/internal/filelock"
 	"github.com/demat-app/demat/ocr"
 )
 
@@ -49,7 +50,7 @@ func newExport(dir, stem, ext string, write func(*bytes.Buffer, *ocr.Result, ocr
 		os.RemoveAll(staging)
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	lock(f) // held while we write: see removeStaleStaging
+	filelock.Try(f) // held while we write: see removeStaleStaging
 	return &export{dir: dir, stem: stem, ext: ext, write: write, staging: staging, lockFile: f}, nil
 }
 
@@ -58,14 +59,16 @@ func newExport(dir, stem, ext string, write func(*bytes.Buffer, *ocr.Result, ocr
 func removeStaleStaging(dir, base string) {
 	old, _ := filepath.Glob(filepath.Join(dir, "."+escapeGlob(base)+".*.partial"))
 	for _, p := range old {
+		// Where the system has no locks, nothing can be told stale.
 		f, err := os.Open(filepath.Join(p, ".lock"))
 		if err != nil {
 			continue
 		}
-		if lock(f) {
+		stale := filelock.Try(f) == nil
+		f.Close() // before removing: Windows keeps an open file
+		if stale {
 			os.RemoveAll(p)
 		}
-		f.Close()
 	}
 }
 

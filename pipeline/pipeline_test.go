@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 
+	"github.com/demat-app/demat/internal/filelock"
 	"github.com/demat-app/demat/internal/pdftest"
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/ocr"
@@ -218,7 +218,7 @@ func TestStalePartials(t *testing.T) {
 	}
 	defer f.Close()
 	// Locks conflict between separate opens, so this stands for a live run.
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := filelock.Try(f); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pipeline.Process(context.Background(), []string{testenv.Testdata("phototest.tif")}, out, pipeline.Options{Languages: []string{"eng"}}); err != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/demat-app/demat/internal/filelock"
 	"github.com/demat-app/demat/internal/natsort"
 )
 
@@ -87,15 +88,8 @@ func Run(ctx context.Context, opt Options, handle Handler) error {
 		}
 	}
 	w := &watcher{opt: opt, handle: handle, seen: map[string]stat{}}
-	// Resume what a previous run claimed.
-	claimed, err := w.list(filepath.Join(opt.Dir, workDir))
-	if err != nil {
+	if err := w.resume(ctx); err != nil {
 		return err
-	}
-	for _, e := range claimed {
-		if err := w.process(ctx, e.name, true); err != nil {
-			return err
-		}
 	}
 	t := time.NewTicker(opt.Poll)
 	defer t.Stop()
@@ -217,13 +211,16 @@ func (w *watcher) pass(ctx context.Context) error {
 			continue
 		}
 		delete(w.seen, e.name)
-		if err := w.claim(e.name); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue // another instance took it
-			}
+		f, err := w.claim(e.name)
+		if err != nil {
 			return err
 		}
-		if err := w.process(ctx, e.name, false); err != nil {
+		if f == nil {
+			continue // another instance took it, or is still handling one of that name
+		}
+		err = w.process(ctx, e.name, false)
+		f.Close()
+		if err != nil {
 			return err
 		}
 	}
@@ -235,10 +232,71 @@ func (w *watcher) pass(ctx context.Context) error {
 	return nil
 }
 
-// claim moves a dropped file into the work folder; the rename is atomic,
-// so a file is claimed once whoever else is watching.
-func (w *watcher) claim(name string) error {
-	return os.Rename(filepath.Join(w.opt.Dir, name), filepath.Join(w.opt.Dir, workDir, name))
+// resume handles the files a previous run claimed and did not finish. A
+// file another instance is handling right now is locked by it and left
+// alone: only a dead run's files are free.
+func (w *watcher) resume(ctx context.Context) error {
+	claimed, err := w.list(filepath.Join(w.opt.Dir, workDir))
+	if err != nil {
+		return err
+	}
+	for _, e := range claimed {
+		if ctx.Err() != nil {
+			return nil
+		}
+		path := filepath.Join(w.opt.Dir, workDir, e.name)
+		f, err := filelock.Open(path)
+		if err != nil {
+			continue // handled by a live instance, or finished meanwhile
+		}
+		if !filelock.Still(f, path) {
+			f.Close() // finished and moved aside between the open and the lock
+			continue
+		}
+		err = w.process(ctx, e.name, true)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claim moves a dropped file into the work folder and returns it open and
+// locked for as long as it is handled; nil when another instance has it.
+// The lock is taken before the move, so an instance starting meanwhile
+// never takes the file for a dead run's, and a file of the same name
+// still being handled is never replaced: the new one waits its turn.
+func (w *watcher) claim(name string) (*os.File, error) {
+	src := filepath.Join(w.opt.Dir, name)
+	dst := filepath.Join(w.opt.Dir, workDir, name)
+	f, err := filelock.Open(src)
+	if err != nil {
+		if errors.Is(err, filelock.ErrLocked) || errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	if !filelock.Still(f, src) {
+		f.Close() // taken and finished by another instance meanwhile
+		return nil, nil
+	}
+	// Only the holder of src's lock moves a file to dst, and the handler
+	// of dst removes it before letting its lock go: if dst is free now,
+	// it stays free until the rename.
+	if _, err := os.Lstat(dst); err == nil {
+		f.Close()
+		w.opt.Logger.Debug("hot folder: a file of that name is still being handled; this one waits", "file", name)
+		return nil, nil
+	}
+	if err := os.Rename(src, dst); err != nil {
+		f.Close()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	return f, nil
 }
 
 // process hands a claimed file to the handler and moves it aside. Only a

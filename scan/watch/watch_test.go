@@ -227,3 +227,48 @@ func TestTwoWatchersTakeEachFileOnce(t *testing.T) {
 		t.Errorf("handled %v, want each file once", got)
 	}
 }
+
+// An instance that starts while another is handling a file leaves that
+// file to it (it is claimed, not abandoned), and a new file of the same
+// name dropped meanwhile waits instead of replacing it.
+func TestStartingWatcherLeavesAFileBeingHandled(t *testing.T) {
+	dir := t.TempDir()
+	png := fixture(t, "letter-fr-ar.png")
+	drop(t, dir, "scan.png", png, time.Minute)
+	handling, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- Run(context.Background(), Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond}, func(ctx context.Context, f File) error {
+			close(handling)
+			<-release
+			return nil
+		})
+	}()
+	<-handling
+
+	second := append(slices.Clip(png), "second"...)
+	drop(t, dir, "scan.png", second, time.Minute)
+	drop(t, dir, "other.png", png, time.Minute)
+	r := &recorder{}
+	if err := Run(context.Background(), Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond}, r.handle); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.names(); !slices.Equal(got, []string{"other.png"}) {
+		t.Errorf("the second instance handled %v, want only other.png", got)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(context.Background(), Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond}, r.handle); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, filepath.Join(dir, doneDir)); !slices.Equal(got, []string{"other.png", "scan-2.png", "scan.png"}) {
+		t.Fatalf("done/ holds %v", got)
+	}
+	for name, want := range map[string][]byte{"scan.png": png, "scan-2.png": second} {
+		if got, _ := os.ReadFile(filepath.Join(dir, doneDir, name)); string(got) != string(want) {
+			t.Errorf("done/%s is not the file dropped %s", name, map[bool]string{true: "first", false: "second"}[name == "scan.png"])
+		}
+	}
+}

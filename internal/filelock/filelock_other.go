@@ -1,0 +1,12 @@
+//go:build !unix && !windows
+
+package filelock
+
+import (
+	"errors"
+	"os"
+)
+
+func open(path string) (*os.File, error) { return os.Open(path) }
+
+func try(*os.File) error { return errors.ErrUnsupported }
