@@ -35,7 +35,7 @@ type signFlags struct {
 	certify                         bool
 	tsa, tsaUser, tsaCredential     string
 	visible                         bool
-	page, place, registration       string
+	page, place, registration, lang string
 }
 
 func (s *signFlags) add(f *pflag.FlagSet, certFlag, certHelp string) {
@@ -53,15 +53,24 @@ func (s *signFlags) add(f *pflag.FlagSet, certFlag, certHelp string) {
 	f.StringVar(&s.page, "sig-page", "", "the `page` that shows the block: a number, or last (default: 1; implies --visible)")
 	f.StringVar(&s.place, "sig-place", "", "`where` the block goes: bottom-right (the default), bottom-left, top-right, top-left, or X,Y,W,Hmm from the page's lower-left corner (implies --visible)")
 	f.StringVar(&s.registration, "registration", "", "the registration `number` the block shows and its QR code holds (default: the PDF's registration_number metadata; implies --visible)")
+	f.StringVar(&s.lang, "sig-lang", "", "the block's `language`: fr, ar (the block mirrored, right to left) or en (default: the document's, else fr; implies --visible)")
 }
 
-// appearance reads --visible, --sig-page, --sig-place and --registration:
+// appearance reads --visible, --sig-page, --sig-place, --registration
+// and --sig-lang:
 // nil when the signature is to stay invisible.
 func (s *signFlags) appearance() (*sign.Appearance, error) {
-	if !s.visible && s.page == "" && s.place == "" && s.registration == "" {
+	if !s.visible && s.page == "" && s.place == "" && s.registration == "" && s.lang == "" {
 		return nil, nil
 	}
 	a := &sign.Appearance{Registration: strings.TrimSpace(s.registration)}
+	if s.lang != "" {
+		l, ok := sign.LabelsIn(strings.ToLower(strings.TrimSpace(s.lang)))
+		if !ok {
+			return nil, usageError{fmt.Errorf("--sig-lang %q: want fr, ar or en", s.lang)}
+		}
+		a.Labels = l
+	}
 	switch p := strings.ToLower(strings.TrimSpace(s.page)); p {
 	case "", "first":
 		a.Page = 1
@@ -231,14 +240,23 @@ func (s *signer) signFile(ctx context.Context, in, out string, force bool) error
 	defer os.Remove(tmp.Name())
 	key := sign.Key{Signer: s.key.Signer, Certificate: s.key.Certificate, Chain: s.key.Chain}
 	opt := s.opt
-	if a := opt.Appearance; a != nil && a.Registration == "" {
-		// The number the registry gave the document, when demat wrote
-		// it into the PDF (--meta registration_number=…).
-		if d, err := pdf.Describe(in); err == nil && d.Meta.RegistrationNumber != "" {
-			b := *a
-			b.Registration = d.Meta.RegistrationNumber
-			opt.Appearance = &b
+	if a := opt.Appearance; a != nil && (a.Registration == "" || a.Labels == sign.Labels{}) {
+		b := *a
+		d, err := pdf.Describe(in)
+		if err != nil {
+			d = &pdf.Description{}
 		}
+		if b.Registration == "" {
+			// The number the registry gave the document, when demat
+			// wrote it into the PDF (--meta registration_number=…).
+			b.Registration = d.Meta.RegistrationNumber
+		}
+		if b.Labels == (sign.Labels{}) {
+			// The document's language (demat writes it in every PDF,
+			// from the OCR languages at least), as for its stamp.
+			b.Labels, _ = sign.LabelsIn(docLang(d.Meta.Language))
+		}
+		opt.Appearance = &b
 	}
 	if err := sign.Sign(ctx, f, st.Size(), tmp, key, opt); err != nil {
 		tmp.Close()
@@ -302,9 +320,10 @@ comes from the OS keyring (demat credentials set NAME), or is asked for
 on a terminal.
 
 The signature is invisible unless --visible (or --sig-page, --sig-place,
---registration) asks for a signature block: a framed box, 80 × 30 mm at
-the bottom right of page 1 by default, showing the signer, the date and
-time, the registration number, the reason and the place, and a QR code
+--registration, --sig-lang) asks for a signature block: a framed box,
+80 × 30 mm at the bottom right of page 1 by default, showing the signer,
+the date and time, the registration number, the reason and the place in
+the document's language (French, Arabic — mirrored — or English), and a QR code
 holding DEMAT1;sha256=HASH;len=SIZE;reg=NUMBER: the SHA-256 and size of
 the document before it was signed, which are the signed file's first
 SIZE bytes (head -c SIZE signed.pdf | sha256sum). demat verify says

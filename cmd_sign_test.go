@@ -292,11 +292,27 @@ func TestSignVisibleCLI(t *testing.T) {
 		t.Errorf("verify does not describe the block:\n%s", stdout)
 	}
 
+	// The block speaks the document's language (English here), or
+	// --sig-lang's: Tesseract reads its first line on the rendered page.
+	if got := blockWords(t, out, 2, "eng"); !strings.Contains(got, "Digitally signed by") {
+		t.Errorf("an English document's block does not say \"Digitally signed by\"; OCR read:\n%s", got)
+	}
+	arabic := filepath.Join(dir, "arabe.pdf")
+	if code, _, stderr := runCLI("sign", in, "-o", arabic, "--cert", p12, "--sig-lang", "ar"); code != 0 {
+		t.Fatalf("sign --sig-lang ar: %s", stderr)
+	}
+	if got := blockWords(t, arabic, 1, "ara"); !strings.Contains(got, "التاريخ") {
+		t.Errorf("--sig-lang ar: the block does not say التاريخ; OCR read:\n%s", got)
+	}
+
 	// demat process --sign with the block at a place, numbered by
-	// --registration.
+	// --registration, in French as the document's language says.
 	direct := filepath.Join(dir, "direct.pdf")
-	if code, _, stderr := runCLI("process", "-l", "eng", "--sign", p12, "--sig-place", "1,1,60,25mm", "--registration", "AJR/2026/A/000128", "-o", direct, testenv.Testdata("phototest.tif")); code != 0 {
+	if code, _, stderr := runCLI("process", "-l", "eng", "--meta", "language=fr", "--sign", p12, "--sig-place", "1,1,60,25mm", "--registration", "AJR/2026/A/000128", "-o", direct, testenv.Testdata("phototest.tif")); code != 0 {
 		t.Fatalf("process --sign --sig-place: %s", stderr)
+	}
+	if got := blockWords(t, direct, 1, "fra"); !strings.Contains(got, "Signé électroniquement par") {
+		t.Errorf("a French document's block does not say \"Signé électroniquement par\"; OCR read:\n%s", got)
 	}
 	if _, stdout, _ := runCLI("verify", "--trust", caPEM, direct); !strings.Contains(stdout, "registration AJR/2026/A/000128: it matches") {
 		t.Errorf("process --sign --sig-place:\n%s", stdout)
@@ -307,6 +323,7 @@ func TestSignVisibleCLI(t *testing.T) {
 		{"--sig-page", "avant-dernière"},
 		{"--sig-place", "middle"},
 		{"--sig-place", "1,2,3mm"},
+		{"--sig-lang", "de"},
 	} {
 		code, _, stderr := runCLI(append([]string{"sign", in, "-o", filepath.Join(dir, "x.pdf"), "--cert", p12}, args...)...)
 		if code != 2 || !strings.Contains(stderr, args[0]) {
@@ -328,4 +345,14 @@ func TestSignVisibleCLI(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "x.pdf")); err == nil {
 		t.Error("x.pdf was written")
 	}
+}
+
+// blockWords is what Tesseract (in lang) reads on page of the PDF at
+// path rendered at 300 dpi, its spaces and bidi marks normalised.
+func blockWords(t *testing.T, path string, page int, lang string) string {
+	t.Helper()
+	testenv.Require(t, "pdftoppm", "tesseract")
+	prefix := filepath.Join(t.TempDir(), "page")
+	testenv.Run(t, "pdftoppm", "-png", "-r", "300", "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), "-singlefile", path, prefix)
+	return testenv.Normalise(testenv.Run(t, "tesseract", prefix+".png", "-", "-l", lang))
 }

@@ -104,14 +104,22 @@ func arrivalStamp(k register.Kind, lang string, place stamp.Place) (*stamp.Stamp
 // language, else its first OCR language's, when that is French, Arabic
 // or English; else French, the desk's working language.
 func stampLang(opt pipeline.Options) string {
-	tag := opt.PDF.Meta.Language
-	if tag == "" && len(opt.Languages) > 0 {
+	tag := ""
+	if len(opt.Languages) > 0 {
 		tag = pipeline.LangTag(opt.Languages[0])
 	}
-	tag, _, _ = strings.Cut(strings.ToLower(tag), "-")
-	switch tag {
-	case "ar", "en":
-		return tag
+	return docLang(opt.PDF.Meta.Language, tag)
+}
+
+// docLang is fr, ar or en: the first of the BCP 47 tags given that is one
+// of them (ar-MA is ar), else French, the desk's working language.
+func docLang(tags ...string) string {
+	for _, tag := range tags {
+		tag, _, _ = strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		switch tag {
+		case "fr", "ar", "en":
+			return tag
+		}
 	}
 	return "fr"
 }

@@ -84,6 +84,14 @@ func Describe(path string) (*Description, error) {
 		}
 	}
 	d.fill(props)
+	if d.Meta.Language == "" {
+		// A PDF without XMP may still say its language in the catalog.
+		if o, ok := cat["Lang"]; ok {
+			if s, err := x.DereferenceText(o); err == nil {
+				d.Meta.Language = strings.TrimSpace(s)
+			}
+		}
+	}
 	d.Attachments, d.Record = attachmentsOf(x, cat)
 	return d, nil
 }

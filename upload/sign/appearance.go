@@ -77,15 +77,34 @@ type Appearance struct {
 	Labels Labels
 }
 
-// Labels are the words of a signature block. The block is laid out left
-// to right; values in Arabic are shaped and ordered right to left within
-// their line.
+// Labels are the words of a signature block. Values in Arabic are shaped
+// and ordered right to left within their line; labels in a right-to-left
+// script (LabelsIn("ar")) mirror the whole block: the QR code on the
+// right, each line aligned right with its label first, as an Arabic
+// reader expects.
 type Labels struct {
 	SignedBy     string // the line above the signer's name
 	Date         string
 	Registration string
 	Reason       string
 	Location     string
+}
+
+// LabelsIn gives the block's words in lang: fr, ar or en (the languages
+// of demat's stamps and receipts); ok is false for another, with English.
+func LabelsIn(lang string) (l Labels, ok bool) {
+	switch lang {
+	case "fr":
+		return Labels{SignedBy: "Signé électroniquement par", Date: "Date :", Registration: "N° d'ordre :",
+			Reason: "Motif :", Location: "Lieu :"}, true
+	case "ar":
+		return Labels{SignedBy: "موقّع إلكترونيًا من طرف", Date: "التاريخ:", Registration: "رقم التسجيل:",
+			Reason: "السبب:", Location: "المكان:"}, true
+	case "en":
+		ok = true
+	}
+	l.defaults()
+	return l, ok
 }
 
 // mm is a millimetre in PDF points.
@@ -107,7 +126,11 @@ func (a *Appearance) applyDefaults() {
 		// (about 5 mm) and of a binder's punch holes at the foot.
 		a.Margin = 10
 	}
-	l := &a.Labels
+	a.Labels.defaults()
+}
+
+// defaults fills the labels left empty with their English words.
+func (l *Labels) defaults() {
 	for _, d := range []struct {
 		s   *string
 		def string

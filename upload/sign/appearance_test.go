@@ -273,6 +273,134 @@ func TestVisibleSignature(t *testing.T) {
 	}
 }
 
+// TestVisibleSignatureLanguages draws the block in French and Arabic and
+// reads it as a person would: Tesseract finds the language's words in
+// the rendered block; in French the QR code is on the left and the lines
+// start at the text column's left edge, in Arabic the block is mirrored:
+// QR code on the right, every line ending at the column's right edge.
+func TestVisibleSignatureLanguages(t *testing.T) {
+	testenv.Require(t, "tesseract")
+	p := testPKI(t)
+	unsigned := letterPDF(t, 1, 0, 0)
+	for _, tt := range []struct {
+		lang, tess, cn string
+		words      []string
+		rtl        bool
+	}{
+		{"fr", "fra", "Jeanne Dupont", []string{"Signé électroniquement par", "Date", "N° d'ordre", "AJR/2026/A/000123", "Motif", "Lieu"}, false},
+		{"ar", "ara", "محمد العلوي", []string{"التاريخ", "التسجيل", "AJR/2026/A/000123", "المكان"}, true},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			labels, ok := sign.LabelsIn(tt.lang)
+			if !ok {
+				t.Fatalf("LabelsIn(%q): no labels", tt.lang)
+			}
+			key := p.key(t, "ecdsa", tt.cn)
+			out := signPDF(t, unsigned, key, sign.Options{Reason: "Enregistrement", Location: "Rabat",
+				Appearance: &sign.Appearance{Registration: "AJR/2026/A/000123", Labels: labels}})
+			path := write(t, tt.lang+".pdf", out)
+			const dpi = 300
+			page := render(t, path, 1, dpi)
+			box := pixels(sign.RectMM{X: 210 - 10 - 80, Y: 10, W: 80, H: 30}, 297, dpi).Inset(8) // inside the frame
+			block := page.SubImage(box).(*image.Gray)
+
+			// Columns holding ink: the QR code is a solid run of them at
+			// one side, the text at the other.
+			inked := make([]int, box.Dx())
+			for y := box.Min.Y; y < box.Max.Y; y++ {
+				for x := box.Min.X; x < box.Max.X; x++ {
+					if page.GrayAt(x, y).Y < 128 {
+						inked[x-box.Min.X]++
+					}
+				}
+			}
+			third := box.Dx() / 3
+			left, right := 0, 0
+			for i, n := range inked {
+				if i < third {
+					left += n
+				} else if i >= box.Dx()-third {
+					right += n
+				}
+			}
+			if qrLeft := left > 2*right; qrLeft == tt.rtl {
+				t.Errorf("ink %d in the left third, %d in the right: the QR code is on the wrong side for %s", left, right, tt.lang)
+			}
+
+			// Each text line's ink starts (or, right to left, ends) at the
+			// same column: the lines are aligned on the reading side.
+			qr := image.Rect(box.Min.X, box.Min.Y, box.Min.X+box.Dx()*45/100, box.Max.Y)
+			if tt.rtl {
+				qr = image.Rect(box.Max.X-box.Dx()*45/100, box.Min.Y, box.Max.X, box.Max.Y)
+			}
+			text := image.Rect(qr.Max.X, box.Min.Y, box.Max.X, box.Max.Y)
+			if tt.rtl {
+				text = image.Rect(box.Min.X, box.Min.Y, qr.Min.X, box.Max.Y)
+			}
+			var edges []int
+			for _, l := range inkLines(page, text) {
+				if l.Dy() < 12 {
+					continue // a row of Arabic dots between two lines
+				}
+				if tt.rtl {
+					edges = append(edges, l.Max.X)
+				} else {
+					edges = append(edges, l.Min.X)
+				}
+			}
+			if len(edges) != 6 {
+				t.Fatalf("found %d lines of text in the block, want 6 (signed by, name, date, number, reason, place)", len(edges))
+			}
+			// Glyphs' side bearings differ by up to a millimetre.
+			if slices.Max(edges)-slices.Min(edges) > 14 {
+				t.Errorf("the lines' %s edges are at %v: not aligned", map[bool]string{false: "left", true: "right"}[tt.rtl], edges)
+			}
+
+			var b bytes.Buffer
+			png.Encode(&b, block)
+			seen := testenv.Normalise(testenv.Run(t, "tesseract", write(t, "block.png", b.Bytes()), "-", "-l", tt.tess, "--psm", "6"))
+			found := 0
+			for _, w := range tt.words {
+				if strings.Contains(seen, testenv.Normalise(w)) {
+					found++
+				}
+			}
+			if found < len(tt.words)-1 {
+				t.Errorf("Tesseract (%s) read %d of the labels %q in the block:\n%s", tt.tess, found, tt.words, seen)
+			}
+		})
+	}
+	if _, ok := sign.LabelsIn("de"); ok {
+		t.Error("LabelsIn(de) claims German labels")
+	}
+}
+
+// inkLines gives the bounding boxes of the rows of ink in r of img,
+// separated by blank rows.
+func inkLines(img *image.Gray, r image.Rectangle) []image.Rectangle {
+	var out []image.Rectangle
+	var cur image.Rectangle
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := image.Rectangle{}
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if img.GrayAt(x, y).Y < 160 {
+				row = row.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+		switch {
+		case !row.Empty():
+			cur = cur.Union(row)
+		case !cur.Empty():
+			out = append(out, cur)
+			cur = image.Rectangle{}
+		}
+	}
+	if !cur.Empty() {
+		out = append(out, cur)
+	}
+	return out
+}
+
 // TestVisibleSignaturePlaces puts the block at each kind of place and
 // finds it there in poppler's rendering, readable by ZBar: an explicit
 // rectangle, the top-left corner, a page too small for the default block

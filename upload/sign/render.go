@@ -62,12 +62,16 @@ func drawBlock(w, h float64, t blockText, labels Labels, code string) (*drawn, e
 	lw := math.Max(0.6*u, 0.3)
 
 	// The QR code and the text column, in form space.
+	rtl := typeset.RTL(labels.SignedBy)
 	var qx, qy, qs, cx, cy, cw, ch float64
 	if w >= 1.6*h {
 		qs = math.Min(h-2*pad, 0.45*w)
 		qx, qy = pad, (h-qs)/2
 		cx, cy = pad+qs+gap, pad
 		cw, ch = w-cx-pad, h-2*pad
+		if rtl {
+			qx, cx = w-pad-qs, pad
+		}
 	} else {
 		qs = math.Min(w-2*pad, 0.5*h)
 		qx, qy = (w-qs)/2, h-pad-qs
@@ -81,7 +85,7 @@ func drawBlock(w, h float64, t blockText, labels Labels, code string) (*drawn, e
 			lines = append(lines, l)
 		}
 	}
-	img, err := drawText(cw, ch, u, lines)
+	img, err := drawText(cw, ch, u, lines, rtl)
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +129,9 @@ func drawBlock(w, h float64, t blockText, labels Labels, code string) (*drawn, e
 // drawText draws the lines in a grey image of a column of cw × ch points
 // at blockDPI, white where there is no text. Lines are centred as a whole
 // in the column's height; a line too wide for it is made smaller, down to
-// 70 %, then cut with an ellipsis.
-func drawText(cw, ch, u float64, lines []textLine) (*image.Gray, error) {
+// 70 %, then cut with an ellipsis. Right to left, each line is aligned
+// right, its label at the right and its value to the label's left.
+func drawText(cw, ch, u float64, lines []textLine, rtl bool) (*image.Gray, error) {
 	ts, err := typeset.New()
 	if err != nil {
 		return nil, err
@@ -166,13 +171,17 @@ func drawText(cw, ch, u float64, lines []textLine) (*image.Gray, error) {
 				fit(size)
 			}
 		}
-		x := 0.0
 		y := baseline * k
-		if label != "" {
-			ts.Draw(rGrey, lab, x, y)
-			x += float64(lab.Width+space(label, value, size*k)) / 64
+		sp := float64(space(label, value, size*k)) / 64
+		labX, valX := 0.0, float64(lab.Width)/64+sp
+		if rtl {
+			labX = float64(pw) - float64(lab.Width)/64
+			valX = labX - sp - float64(val.Width)/64
 		}
-		ts.Draw(rBlack, val, x, y)
+		if label != "" {
+			ts.Draw(rGrey, lab, labX, y)
+		}
+		ts.Draw(rBlack, val, valX, y)
 	}
 	rGrey.Draw(grey, grey.Bounds(), image.Opaque, image.Point{})
 	rBlack.Draw(black, black.Bounds(), image.Opaque, image.Point{})
