@@ -117,7 +117,7 @@ func (f *fixture) importPages(t *testing.T, names ...string) {
 	for _, n := range names {
 		uris = append(uris, storage.NewFileURI(testenv.Testdata(n)))
 	}
-	f.w.pages.Drop(uris)
+	f.w.Drop(uris)
 	if !f.w.busy() {
 		t.Fatal("dropping files started no import")
 	}
@@ -323,11 +323,26 @@ func TestSave(t *testing.T) {
 	}
 }
 
+// Files dropped while other files are being read are read afterwards,
+// and files dropped on another screen than Pages go to the document's
+// pages, whose screen is shown.
+func TestDropWhileBusy(t *testing.T) {
+	f := newFixture(t, "en", nil)
+	f.w.show(f.w.describe.content)
+	one := []fyne.URI{storage.NewFileURI(testenv.Testdata("phototest.tif"))}
+	f.w.Drop(one)
+	if !f.w.busy() || f.w.tabs.Selected().Content != f.w.pages.content {
+		t.Fatal("a drop on Describe did not start reading into Pages")
+	}
+	f.w.Drop(one) // while the first is read
+	f.ui.until(t, "both drops read", func() bool { return !f.w.busy() && len(f.w.doc.pages) == 2 })
+}
+
 func TestImportBadFile(t *testing.T) {
 	f := newFixture(t, "en", nil)
 	bad := filepath.Join(t.TempDir(), "notes.png")
 	os.WriteFile(bad, []byte("not a picture"), 0o644)
-	f.w.pages.Drop([]fyne.URI{storage.NewFileURI(testenv.Testdata("phototest.tif")), storage.NewFileURI(bad)})
+	f.w.Drop([]fyne.URI{storage.NewFileURI(testenv.Testdata("phototest.tif")), storage.NewFileURI(bad)})
 	f.ui.until(t, "the import", func() bool { return !f.w.busy() })
 	if s := f.w.pages.status.Text; !strings.HasPrefix(s, "Some files could not be read") || !strings.Contains(s, "notes.png") {
 		t.Errorf("status %q", s)

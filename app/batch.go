@@ -37,6 +37,14 @@ const (
 	splitEvery                       // every so many pages
 )
 
+// Preferences of the Batch screen: where the documents go and how they
+// are named, kept for the next box (and the next start).
+const (
+	prefBatchFolder   = "batch.folder"
+	prefBatchTemplate = "batch.template"
+	prefBatchTarget   = "batch.target"
+)
+
 // hand is the person's correction of a page's detection.
 type hand int
 
@@ -65,6 +73,9 @@ type batchState struct {
 	duplex bool
 	// rules are those the pages were looked at with.
 	rules *separate.Rules
+	// shown shows the last run's outcome again in a view rebuilt in
+	// another language; nil before one.
+	shown func(*batchView)
 	// parts are the documents, cut from the pages as they are now;
 	// doc gives each page's document index, -1 for a page left out.
 	parts []pipeline.Part
@@ -113,6 +124,9 @@ func (w *Window) newBatch() fyne.CanvasObject {
 		st = w.batch.st
 	}
 	w.batch = newBatchView(w, st)
+	if st.shown != nil {
+		st.shown(w.batch)
+	}
 	return w.batch.content
 }
 
@@ -167,26 +181,40 @@ func newBatchView(w *Window, st *batchState) *batchView {
 	v.empty.Alignment = fyne.TextAlignCenter
 	v.docs = container.NewVBox()
 
+	prefs := w.app.Preferences()
 	v.outDir = widget.NewEntry()
 	if l := w.saveFolder(); l != nil {
 		v.outDir.SetText(l.Path())
 	}
+	if d := prefs.String(prefBatchFolder); d != "" {
+		v.outDir.SetText(d)
+	}
 	v.outDir.SetPlaceHolder(lang.X("batch.folder", "Folder the documents are saved in"))
-	v.outDir.OnChanged = func(string) { v.refresh() }
+	v.outDir.OnChanged = func(s string) {
+		prefs.SetString(prefBatchFolder, strings.TrimSpace(s))
+		v.refresh()
+	}
 	v.chooseTo = widget.NewButtonWithIcon("", theme.FolderOpenIcon(), v.askOutDir)
 	v.template = widget.NewEntry()
-	v.template.SetText("{n:3}.pdf")
+	v.template.SetText(prefs.StringWithFallback(prefBatchTemplate, "{n:3}.pdf"))
 	v.template.SetPlaceHolder("{n:3}-{reference}.pdf")
+	v.template.OnChanged = func(s string) { prefs.SetString(prefBatchTemplate, s) }
 	v.make = widget.NewButtonWithIcon(lang.X("batch.make", "Make the documents"), theme.DocumentSaveIcon(), func() {
 		v.Make(v.outDir.Text, v.template.Text)
 	})
 	v.make.Importance = widget.HighImportance
-	v.target = widget.NewSelect(nil, func(string) { v.refresh() })
+	v.target = widget.NewSelect(nil, func(s string) {
+		prefs.SetString(prefBatchTarget, s)
+		v.refresh()
+	})
 	v.target.PlaceHolder = lang.X("finish.choose_target", "(choose where to send it)")
 	if w.svc.Targets != nil {
 		v.target.Options = w.svc.Targets()
 		if len(v.target.Options) > 0 {
 			v.target.Selected = v.target.Options[0]
+		}
+		if t := prefs.String(prefBatchTarget); slices.Contains(v.target.Options, t) {
+			v.target.Selected = t
 		}
 	}
 	v.send = widget.NewButtonWithIcon(lang.X("batch.send", "Send each document"), theme.MailSendIcon(), func() { v.Send(v.target.Selected) })
@@ -573,6 +601,7 @@ func (v *batchView) capture(status string, scanning, duplex bool, run func(ctx c
 		return
 	}
 	ctx, n := w.startJob()
+	v.st.shown = nil
 	st := v.st
 	if len(st.pages) == 0 {
 		st.duplex = duplex
@@ -752,6 +781,7 @@ func (v *batchView) run(after func(ctx context.Context, n int, name string, res 
 	}
 	build, logger := w.svc.Build, w.svc.Logger
 	ctx, n := w.startJob()
+	v.st.shown = nil
 	total := len(parts)
 	v.progress.Max = float64(total)
 	v.progress.SetValue(0)
@@ -846,7 +876,8 @@ func (v *batchView) run(after func(ctx context.Context, n int, name string, res 
 			}
 			b := w.batch
 			b.progress.Hide()
-			b.status.SetText(summary(done, total, warnings, err))
+			b.st.shown = func(b *batchView) { b.status.SetText(summary(done, total, warnings, err)) }
+			b.st.shown(b)
 			if err != nil && !errors.Is(err, context.Canceled) {
 				logger.Warn("batch", "err", err)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/demat-app/demat/internal/sheet"
@@ -71,13 +72,13 @@ func TestBatch(t *testing.T) {
 			w := f.w
 			v := w.batch
 			w.show(v.content)
-			v.Import(batch)
+			w.Drop([]fyne.URI{storage.NewFileURI(batch)}) // on the Batch screen: into the batch
 			if !w.busy() {
 				t.Fatal("the import did not start")
 			}
 			f.ui.until(t, "the import and detection", func() bool { return !w.busy() })
-			if len(v.st.pages) != 7 {
-				t.Fatalf("%d pages", len(v.st.pages))
+			if len(v.st.pages) != 7 || len(w.doc.pages) != 0 {
+				t.Fatalf("%d pages in the batch, %d in the document; want 7 and 0", len(v.st.pages), len(w.doc.pages))
 			}
 			for i, want := range map[int]string{2: "SEP:2024-017", 5: "SEP:2024-018"} {
 				if got, _ := v.badge(i); got != want {
@@ -139,6 +140,11 @@ func TestBatch(t *testing.T) {
 			}
 			if !strings.Contains(v.status.Text, "02-2024-017.pdf") {
 				t.Errorf("summary: %q", v.status.Text)
+			}
+			// The window rebuilt (the language changed) still shows it.
+			w.Rebuild()
+			if v = w.batch; !strings.Contains(v.status.Text, "02-2024-017.pdf") {
+				t.Errorf("after a rebuild the summary is %q", v.status.Text)
 			}
 
 			if l.Code != "en" {

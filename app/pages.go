@@ -34,6 +34,9 @@ type document struct {
 	// registered is the number the registry desk gave this document:
 	// it is not registered twice (Next item starts another).
 	registered string
+	// registryShown shows the registry desk's outcome again in a view
+	// rebuilt in another language; nil before one.
+	registryShown func(*registryView)
 }
 
 // page is one captured page and what the person did to it. A build
@@ -259,20 +262,6 @@ func (w *Window) askPages(folder bool, open func(path string)) {
 func dialogSize(win fyne.Window) fyne.Size {
 	s := win.Canvas().Size()
 	return fyne.NewSize(max(600, s.Width*0.85), max(420, s.Height*0.85))
-}
-
-// Drop imports the files and folders dropped on the window, unless a job
-// runs.
-func (v *pagesView) Drop(uris []fyne.URI) {
-	var paths []string
-	for _, u := range uris {
-		if u.Scheme() == "file" {
-			paths = append(paths, u.Path())
-		}
-	}
-	if len(paths) > 0 {
-		v.Import(paths...)
-	}
 }
 
 // Import reads the pages of files and folders in the background; each

@@ -181,6 +181,9 @@ func (w *Window) addRegistry() {
 	}
 	v := newRegistryView(w)
 	w.registry = v
+	if again := w.doc.registryShown; again != nil {
+		again(v)
+	}
 	item := container.NewTabItemWithIcon(lang.X("tab.registry", "Registry desk"), theme.MailReplyAllIcon(), v.content)
 	w.tabs.Items = slices.Insert(w.tabs.Items, min(3, len(w.tabs.Items)), item)
 	w.tabs.Refresh()
@@ -640,6 +643,7 @@ func (v *registryView) Run() {
 // show says how the registration went.
 func (v *registryView) show(res RegistryResult, err error, signed string) {
 	w := v.w
+	w.doc.registryShown = func(nv *registryView) { nv.show(res, err, signed) }
 	v.progress.Hide()
 	v.refresh()
 	e := res.Entry

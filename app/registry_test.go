@@ -87,3 +87,37 @@ func TestRegistryForm(t *testing.T) {
 		})
 	}
 }
+
+// The registry desk's outcome (the number in large type, what was done,
+// Print the receipt) stays on screen when the language changes, in the
+// new language, until Next item.
+func TestRegistryOutcomeKept(t *testing.T) {
+	f := newFixture(t, "en", func(s *Services) {
+		s.Registry = func(ctx context.Context, req RegistryRequest) (RegistryResult, error) {
+			e := register.Entry{Number: "2025/A/000008", Kind: req.Kind, State: register.Registered, Pages: 1}
+			return RegistryResult{Entry: e}, nil
+		}
+	})
+	w := f.w
+	f.importPages(t, "phototest.tif")
+	w.show(w.registry.content)
+	w.registry.entries["sender"].SetText("Commune de Salé")
+	test.Tap(w.registry.run)
+	f.ui.until(t, "the registration", func() bool { return !w.busy() })
+	if v := w.registry; !v.done.Visible() || v.number.Text != "2025/A/000008" {
+		t.Fatalf("outcome not shown: %q, status %q", v.number.Text, v.status.Text)
+	}
+	english := w.registry.doneText.Text
+	t.Cleanup(func() { SetLanguage("en") })
+	if err := SetLanguage("fr"); err != nil {
+		t.Fatal(err)
+	}
+	w.Rebuild()
+	if v := w.registry; !v.done.Visible() || v.number.Text != "2025/A/000008" || v.doneText.Text == english || v.doneText.Text == "" {
+		t.Errorf("after the language changed: shown %v, number %q, text %q", v.done.Visible(), v.number.Text, v.doneText.Text)
+	}
+	w.Clear()
+	if w.registry.done.Visible() || w.doc.registryShown != nil {
+		t.Error("Next item left the outcome on screen")
+	}
+}

@@ -60,10 +60,16 @@ func New(a fyne.App, win fyne.Window, svc Services) *Window {
 	w.doc.meta = map[string]string{"received": svc.Now().Format("2006-01-02")}
 	w.scanners.caps, w.scanners.asking = map[string]scan.Caps{}, map[string]bool{}
 	w.build()
-	win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { w.pages.Drop(uris) })
+	win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { w.Drop(uris) })
 	// Ctrl+O adds pages, Ctrl+S saves: the two things done most.
 	win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { w.pages.askFiles() })
+		func(fyne.Shortcut) {
+			if w.onBatch() {
+				w.batch.askFiles()
+				return
+			}
+			w.pages.askFiles()
+		})
 	win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyS, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { w.finish.askSave() })
 	// Ctrl+Enter scans, as in NAPS2: the hand that fed the scanner
@@ -75,6 +81,38 @@ func New(a fyne.App, win fyne.Window, svc Services) *Window {
 	w.loadTypedScanners()
 	w.FindDevices()
 	return w
+}
+
+// Drop takes files dropped on the window: into the batch when the Batch
+// screen is shown, else as pages of the document, whose screen is then
+// shown. Files dropped while a job runs are read when it has ended.
+func (w *Window) Drop(uris []fyne.URI) {
+	var paths []string
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			paths = append(paths, u.Path())
+		}
+	}
+	if len(paths) == 0 {
+		return
+	}
+	batch := w.onBatch()
+	if !batch {
+		w.show(w.pages.content)
+	}
+	w.whenIdle(func() {
+		if batch {
+			w.batch.Import(paths...)
+			return
+		}
+		w.pages.Import(paths...)
+	})
+}
+
+// onBatch says whether the Batch screen is shown.
+func (w *Window) onBatch() bool {
+	it := w.tabs.Selected()
+	return w.batch != nil && it != nil && it.Content == w.batch.content
 }
 
 // build makes the views in the current language and shows them.
