@@ -26,6 +26,7 @@ import (
 	"github.com/demat-app/demat/pipeline"
 	"github.com/demat-app/demat/scan"
 	"github.com/demat-app/demat/scan/separate"
+	"github.com/demat-app/demat/upload/sign"
 )
 
 // splitMode is how the Batch screen cuts a batch into documents.
@@ -43,6 +44,7 @@ const (
 	prefBatchFolder   = "batch.folder"
 	prefBatchTemplate = "batch.template"
 	prefBatchTarget   = "batch.target"
+	prefBatchCert     = "batch.certificate"
 )
 
 // hand is the person's correction of a page's detection.
@@ -110,6 +112,10 @@ type batchView struct {
 	make     *widget.Button
 	target   *widget.Select
 	send     *widget.Button
+	// signWith is the certificate each document is signed with; nil
+	// when the window cannot sign.
+	signWith *widget.Select
+	certs    []Certificate
 
 	progress *widget.ProgressBar
 	cancel   *widget.Button
@@ -264,7 +270,11 @@ func newBatchView(w *Window, st *batchState) *batchView {
 		save = container.NewBorder(nil, nil, container.NewHBox(v.make, tmpl, named, v.chooseTo), saveIn, v.outDir)
 		send = container.NewBorder(nil, nil, v.send, orSend, v.target)
 	}
-	bottom := container.NewVBox(save)
+	bottom := container.NewVBox()
+	if w.svc.Certificates != nil && w.svc.OpenCertificate != nil {
+		bottom.Add(v.newSignRow())
+	}
+	bottom.Add(save)
 	if w.svc.Send != nil {
 		bottom.Add(send)
 	}
@@ -690,6 +700,55 @@ func (v *batchView) capture(status string, scanning, duplex bool, run func(ctx c
 	}()
 }
 
+// newSignRow is the choice of the certificate each document is signed
+// with. The signature is invisible: an archive's pages are not marked.
+func (v *batchView) newSignRow() fyne.CanvasObject {
+	prefs := v.w.app.Preferences()
+	v.certs = v.w.svc.Certificates()
+	none := lang.X("finish.no_signature", "Do not sign")
+	opts := []string{none}
+	for _, c := range v.certs {
+		opts = append(opts, c.Name)
+	}
+	v.signWith = widget.NewSelect(opts, nil)
+	v.signWith.SetSelected(none)
+	if saved := prefs.String(prefBatchCert); slices.Contains(opts[1:], saved) {
+		v.signWith.SetSelected(saved)
+	}
+	v.signWith.OnChanged = func(s string) {
+		if s == none {
+			s = ""
+		}
+		prefs.SetString(prefBatchCert, s)
+	}
+	label := widget.NewLabel(lang.X("finish.sign_with", "Sign with"))
+	help := widget.NewLabel(lang.X("batch.sign_help", "each document, before it is saved or sent (the signature is not shown on the pages)"))
+	help.Truncation = fyne.TextTruncateEllipsis
+	if len(v.certs) == 0 {
+		v.signWith.Disable()
+		help.SetText(lang.X("finish.sign_none", "No certificate yet: add one in Settings to sign documents."))
+	}
+	sel := fixedWidth(v.signWith, opts...)
+	if RightToLeft() {
+		help.Alignment = fyne.TextAlignTrailing
+		return container.NewBorder(nil, nil, nil, container.NewHBox(sel, label), help)
+	}
+	return container.NewBorder(nil, nil, container.NewHBox(label, sel), nil, help)
+}
+
+// signer is the certificate chosen, or nil for no signature.
+func (v *batchView) signer() *Certificate {
+	if v.signWith == nil {
+		return nil
+	}
+	for i, c := range v.certs {
+		if c.Name == v.signWith.Selected {
+			return &v.certs[i]
+		}
+	}
+	return nil
+}
+
 // made is one document the batch made.
 type made struct {
 	n     int
@@ -779,7 +838,8 @@ func (v *batchView) run(after func(ctx context.Context, n int, name string, res 
 	if w.settings != nil {
 		langs = w.settings.ocrLanguages()
 	}
-	build, logger := w.svc.Build, w.svc.Logger
+	build, verify, logger := w.svc.Build, w.svc.Verify, w.svc.Logger
+	cert := v.signer()
 	ctx, n := w.startJob()
 	v.st.shown = nil
 	total := len(parts)
@@ -797,6 +857,19 @@ func (v *batchView) run(after func(ctx context.Context, n int, name string, res 
 		var done []made
 		var warnings []string
 		err := func() error {
+			// The key is opened once, before the first page is
+			// recognised: a wrong passphrase is found at once.
+			var sg Signer
+			if cert != nil {
+				say(func(b *batchView) {
+					b.status.SetText(lang.X("finish.opening", "Opening the certificate {{.Name}}…", map[string]any{"Name": cert.Name}))
+				})
+				var err error
+				if sg, err = w.finish.openSigner(ctx, n, *cert); err != nil {
+					return err
+				}
+				defer sg.Close()
+			}
 			// One OCR engine for the batch, as the CLI's split has.
 			var engine ocr.Engine
 			if t, err := ocr.NewTesseract(ocr.Options{Languages: langs}); err == nil {
@@ -852,9 +925,29 @@ func (v *batchView) run(after func(ctx context.Context, n int, name string, res 
 						b.status.SetText(lang.X("batch.progress", "Document {{.N}} of {{.Total}}, page {{.Page}}",
 							map[string]any{"N": i + 1, "Total": total, "Page": 1}))
 					})
+					final := out
+					if sg != nil {
+						dir, err := os.MkdirTemp("", "demat-unsigned-")
+						if err != nil {
+							return err
+						}
+						defer os.RemoveAll(dir)
+						out = filepath.Join(dir, "unsigned.pdf")
+					}
 					res, err := build(ctx, sps, out, opt)
 					if err != nil {
 						return err
+					}
+					if sg != nil {
+						if err := sg.Sign(ctx, out, final); err != nil {
+							return err
+						}
+						rep, verr := verify(final)
+						if verr == nil && rep.Verdict == sign.Invalid {
+							os.Remove(final)
+							return errors.New(signedText(sg.Who(), rep, verr))
+						}
+						res.Output = final
 					}
 					where, err := after(ctx, pt.n, name, res, fields)
 					if err != nil {
@@ -876,7 +969,13 @@ func (v *batchView) run(after func(ctx context.Context, n int, name string, res 
 			}
 			b := w.batch
 			b.progress.Hide()
-			b.st.shown = func(b *batchView) { b.status.SetText(summary(done, total, warnings, err)) }
+			b.st.shown = func(b *batchView) {
+				notes := warnings
+				if cert != nil && len(done) > 0 {
+					notes = append([]string{lang.X("batch.signed", "Each document is signed with {{.Name}}.", map[string]any{"Name": cert.Name})}, notes...)
+				}
+				b.status.SetText(summary(done, total, notes, err))
+			}
 			b.st.shown(b)
 			if err != nil && !errors.Is(err, context.Canceled) {
 				logger.Warn("batch", "err", err)

@@ -18,6 +18,8 @@ import (
 	"github.com/demat-app/demat/internal/testenv"
 	"github.com/demat-app/demat/pdf"
 	"github.com/demat-app/demat/scan/separate"
+	"github.com/demat-app/demat/upload/credentials"
+	"github.com/demat-app/demat/upload/sign"
 )
 
 // batchRules are a configuration's separator rules: demat's marker, and
@@ -203,4 +205,56 @@ func docsText(v *batchView) []string {
 		out = append(out, v.partText(i))
 	}
 	return out
+}
+
+// TestBatchSigned: with a certificate chosen, the passphrase is asked
+// once, before the first page is recognised, and every document of the
+// batch is signed (invisibly) and checks valid; the choice is
+// remembered for the next batch.
+func TestBatchSigned(t *testing.T) {
+	const pass = "lot d'archives"
+	c := newTestCert(t, t.TempDir(), pass)
+	cred := "demat-app-test-batch.p12"
+	ring := credentials.New()
+	ring.Delete(cred)
+	t.Cleanup(func() { ring.Delete(cred) })
+	f := newFixture(t, "fr", func(s *Services) {
+		s.SeparatorRules = batchRules
+		withCert(c, cred)(s)
+	})
+	w, v := f.w, f.w.batch
+	v.Import(writeBatch(t))
+	f.ui.until(t, "the import", func() bool { return !w.busy() })
+	if v.signWith == nil || len(v.signWith.Options) != 2 {
+		t.Fatal("no choice of certificate on the Batch screen")
+	}
+	v.signWith.SetSelected("agent")
+	out := t.TempDir()
+	v.outDir.SetText(out)
+	test.Tap(v.make)
+	f.ui.until(t, "the passphrase dialog", func() bool { return w.finish.secretDialog != nil })
+	test.Type(w.finish.secret, pass)
+	test.Tap(w.finish.secretOK)
+	f.ui.until(t, "the documents", func() bool { return !w.busy() })
+	files, _ := filepath.Glob(filepath.Join(out, "*.pdf"))
+	if len(files) != 3 {
+		t.Fatalf("%d documents, want 3; status %q", len(files), v.status.Text)
+	}
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := sign.Verify(data, c.pool)
+		if err != nil || rep.Verdict != sign.Valid || len(rep.Signatures) != 1 || rep.Signatures[0].Block != nil {
+			t.Errorf("%s: %v %+v, want one valid invisible signature", filepath.Base(p), err, rep)
+		}
+	}
+	if !strings.Contains(v.status.Text, tr("fr", "batch.signed")[:20]) {
+		t.Errorf("the summary does not say the documents are signed: %q", v.status.Text)
+	}
+	w.Rebuild()
+	if w.batch.signWith.Selected != "agent" {
+		t.Error("the certificate chosen for batches is not remembered")
+	}
 }
