@@ -101,8 +101,9 @@ func arrivalStamp(k register.Kind, lang string, place stamp.Place) (*stamp.Stamp
 }
 
 // stampLang is the document's language as a stamp's: its metadata's
-// language, else its first OCR language's, when that is French, Arabic
-// or English; else French, the desk's working language.
+// language if it is French, Arabic or English, else its first OCR
+// language's if that is one of them, else French, the desk's working
+// language.
 func stampLang(opt pipeline.Options) string {
 	tag := ""
 	if len(opt.Languages) > 0 {

@@ -932,20 +932,34 @@ func (v *batchView) run(after func(ctx context.Context, n int, name string, res 
 							return err
 						}
 						defer os.RemoveAll(dir)
-						out = filepath.Join(dir, "unsigned.pdf")
+						// The title is the document's name, not the
+						// temporary file's.
+						opt.Name = strings.TrimSuffix(filepath.Base(final), filepath.Ext(final))
+						out = filepath.Join(dir, filepath.Base(final))
 					}
 					res, err := build(ctx, sps, out, opt)
 					if err != nil {
 						return err
 					}
 					if sg != nil {
-						if err := sg.Sign(ctx, out, final); err != nil {
+						// Signed beside its final name, then put there
+						// without replacing a file that appeared meanwhile.
+						signing := filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".signing.partial")
+						defer os.Remove(signing)
+						if err := sg.Sign(ctx, out, signing); err != nil {
 							return err
 						}
-						rep, verr := verify(final)
-						if verr == nil && rep.Verdict == sign.Invalid {
-							os.Remove(final)
-							return errors.New(signedText(sg.Who(), rep, verr))
+						rep, verr := verify(signing)
+						if verr != nil || rep.Verdict != sign.Valid {
+							if verr == nil && rep.Verdict == sign.Invalid {
+								return errors.New(signedText(sg.Who(), rep, verr))
+							}
+							// Intact but not checkable here: kept, and said.
+							warnings = append(warnings, lang.X("batch.warning", "Document {{.N}}: {{.Warning}}",
+								map[string]any{"N": pt.n, "Warning": signedText(sg.Who(), rep, verr)}))
+						}
+						if err := pipeline.MoveNew(signing, final); err != nil {
+							return err
 						}
 						res.Output = final
 					}

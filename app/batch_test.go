@@ -249,9 +249,19 @@ func TestBatchSigned(t *testing.T) {
 		if err != nil || rep.Verdict != sign.Valid || len(rep.Signatures) != 1 || rep.Signatures[0].Block != nil {
 			t.Errorf("%s: %v %+v, want one valid invisible signature", filepath.Base(p), err, rep)
 		}
+		d, err := pdf.Describe(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Meta.Title != strings.TrimSuffix(filepath.Base(p), ".pdf") {
+			t.Errorf("%s: title %q, want the document's name", filepath.Base(p), d.Meta.Title)
+		}
 	}
 	if !strings.Contains(v.status.Text, tr("fr", "batch.signed")[:20]) {
 		t.Errorf("the summary does not say the documents are signed: %q", v.status.Text)
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, ".*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 	w.Rebuild()
 	if w.batch.signWith.Selected != "agent" {

@@ -218,12 +218,12 @@ func (w *Window) jobShown() {
 		w.relang = false
 		w.Rebuild()
 	}
-	if w.job == nil {
-		idle := w.idle
-		w.idle = nil
-		for _, f := range idle {
-			f()
-		}
+	// One at a time: a function that starts a job leaves the rest for
+	// that job's end.
+	for w.job == nil && len(w.idle) > 0 {
+		f := w.idle[0]
+		w.idle = w.idle[1:]
+		f()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/demat-app/demat/internal/filelock"
 )
@@ -35,6 +36,10 @@ func newAtomicFile(path string) (*atomicFile, error) {
 	return &atomicFile{File: f, path: path}, nil
 }
 
+// fresh is how long a temporary file is left alone whatever its lock
+// says: its run makes it, then locks it.
+const fresh = time.Minute
+
 // removeStale deletes the temporary files that runs killed while writing
 // the same output left behind. A run holds a lock on its temporary file
 // until it ends, so a file whose lock can be taken belongs to nobody.
@@ -45,8 +50,10 @@ func removeStale(dir, base string) {
 		if err != nil {
 			continue
 		}
-		// Where the system has no locks, nothing can be told stale.
-		stale := filelock.Try(f) == nil
+		// Where the system has no locks, nothing can be told stale; a
+		// file just made may not be locked yet by the run making it.
+		st, err := f.Stat()
+		stale := err == nil && time.Since(st.ModTime()) > fresh && filelock.Try(f) == nil
 		f.Close() // before removing: Windows keeps an open file
 		if stale {
 			os.Remove(p)
@@ -79,26 +86,33 @@ func (a *atomicFile) commit(force bool) error {
 		if err := os.Rename(tmp, a.path); err != nil {
 			return fmt.Errorf("%s: %w", a.path, err)
 		}
-	} else {
-		// A hard link fails if the target exists: no check-then-rename race.
-		err := os.Link(tmp, a.path)
-		switch {
-		case errors.Is(err, fs.ErrExist):
-			return fmt.Errorf("%s: %w", a.path, ErrExists)
-		case err != nil:
-			// File systems without hard links: check, then rename.
-			if _, serr := os.Lstat(a.path); serr == nil {
-				return fmt.Errorf("%s: %w", a.path, ErrExists)
-			}
-			if err := os.Rename(tmp, a.path); err != nil {
-				return fmt.Errorf("%s: %w", a.path, err)
-			}
-		default:
-			os.Remove(tmp)
-		}
+	} else if err := MoveNew(tmp, a.path); err != nil {
+		return err
 	}
 	a.done = true
 	syncDir(filepath.Dir(a.path))
+	return nil
+}
+
+// MoveNew puts the finished file tmp, in path's folder, at path, and
+// refuses with ErrExists to replace a file that is there.
+func MoveNew(tmp, path string) error {
+	// A hard link fails if the target exists: no check-then-rename race.
+	err := os.Link(tmp, path)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("%s: %w", path, ErrExists)
+	case err != nil:
+		// File systems without hard links: check, then rename.
+		if _, serr := os.Lstat(path); serr == nil {
+			return fmt.Errorf("%s: %w", path, ErrExists)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	default:
+		os.Remove(tmp)
+	}
 	return nil
 }
 

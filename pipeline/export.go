@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/demat-app/demat/internal/filelock"
 	"github.com/demat-app/demat/ocr"
@@ -59,12 +60,14 @@ func newExport(dir, stem, ext string, write func(*bytes.Buffer, *ocr.Result, ocr
 func removeStaleStaging(dir, base string) {
 	old, _ := filepath.Glob(filepath.Join(dir, "."+escapeGlob(base)+".*.partial"))
 	for _, p := range old {
-		// Where the system has no locks, nothing can be told stale.
+		// Where the system has no locks, nothing can be told stale; a
+		// folder just made may not be locked yet by the run making it.
 		f, err := os.Open(filepath.Join(p, ".lock"))
 		if err != nil {
 			continue
 		}
-		stale := filelock.Try(f) == nil
+		st, err := f.Stat()
+		stale := err == nil && time.Since(st.ModTime()) > fresh && filelock.Try(f) == nil
 		f.Close() // before removing: Windows keeps an open file
 		if stale {
 			os.RemoveAll(p)

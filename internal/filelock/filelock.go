@@ -11,6 +11,11 @@ import (
 	"os"
 )
 
+// lockOffset is the byte locked where locks are byte ranges (Linux,
+// Windows): one tebibyte, past the end of any scan, within what every
+// file server takes.
+const lockOffset = 1 << 40
+
 // ErrLocked says another process holds the lock.
 var ErrLocked = errors.New("in use by another process")
 
@@ -19,16 +24,17 @@ var ErrLocked = errors.New("in use by another process")
 // has no such locks. The lock lasts until f is closed or the process ends.
 func Try(f *os.File) error { return try(f) }
 
-// Open opens path for reading and locks it with Try. The file may be
-// renamed and removed while it is open and locked (also on Windows), and
-// the lock does not stop others from reading it. A file that is gone
-// gives an error matching fs.ErrNotExist.
+// Open opens path (for writing too when it may: see the Linux open) and
+// locks it with Try. The file may be renamed and removed while it is open
+// and locked (also on Windows), and the lock does not stop others from
+// reading it. A file that is gone gives an error matching fs.ErrNotExist;
+// one another process has locked, ErrLocked.
 func Open(path string) (*os.File, error) {
 	f, err := open(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := Try(f); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+	if err := Try(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -46,3 +52,7 @@ func Still(f *os.File, path string) bool {
 	b, err := os.Lstat(path)
 	return err == nil && os.SameFile(a, b)
 }
+
+// Busy says whether err, from renaming or removing a file, means another
+// program has it open (Windows' sharing rules): worth trying again later.
+func Busy(err error) bool { return busy(err) }

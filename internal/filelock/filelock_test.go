@@ -37,6 +37,7 @@ func TestLockAcrossProcesses(t *testing.T) {
 	buf := make([]byte, 5)
 	if n, _ := out.Read(buf); string(buf[:n]) != "held\n" {
 		cmd.Process.Kill()
+		cmd.Wait()
 		t.Fatalf("the child did not take the lock: %q", buf[:n])
 	}
 

@@ -27,10 +27,8 @@ func open(path string) (*os.File, error) {
 }
 
 // Windows locks are mandatory: a locked byte cannot be read through another
-// handle. The lock is therefore taken on one byte far past any real file's
-// end, as SQLite does, and leaves the contents readable.
-const lockOffset = 1 << 62
-
+// handle. The lock is therefore taken on one byte past any real file's
+// end (lockOffset), as SQLite does, and leaves the contents readable.
 func try(f *os.File) error {
 	ol := windows.Overlapped{Offset: uint32(lockOffset & 0xffffffff), OffsetHigh: uint32(lockOffset >> 32)}
 	err := windows.LockFileEx(windows.Handle(f.Fd()),
@@ -39,4 +37,9 @@ func try(f *os.File) error {
 		return ErrLocked
 	}
 	return err
+}
+
+func busy(err error) bool {
+	return errors.Is(err, windows.ERROR_SHARING_VIOLATION) || errors.Is(err, windows.ERROR_LOCK_VIOLATION) ||
+		errors.Is(err, windows.ERROR_ACCESS_DENIED)
 }

@@ -87,7 +87,7 @@ func Run(ctx context.Context, opt Options, handle Handler) error {
 			return fmt.Errorf("watch: %s: %w", opt.Dir, err)
 		}
 	}
-	w := &watcher{opt: opt, handle: handle, seen: map[string]stat{}}
+	w := &watcher{opt: opt, handle: handle, seen: map[string]stat{}, waiting: map[string]bool{}}
 	if err := w.resume(ctx); err != nil {
 		return err
 	}
@@ -123,6 +123,8 @@ type watcher struct {
 	opt    Options
 	handle Handler
 	seen   map[string]stat // files waiting to settle
+	// waiting are the files said to wait for one of their name.
+	waiting map[string]bool
 }
 
 type entry struct {
@@ -211,12 +213,17 @@ func (w *watcher) pass(ctx context.Context) error {
 			continue
 		}
 		delete(w.seen, e.name)
-		f, err := w.claim(e.name)
+		f, wait, err := w.claim(ctx, e.name)
 		if err != nil {
 			return err
 		}
+		if wait {
+			w.seen[e.name] = s // settled: taken as soon as its turn comes
+			continue
+		}
+		delete(w.waiting, e.name)
 		if f == nil {
-			continue // another instance took it, or is still handling one of that name
+			continue // another instance took it
 		}
 		err = w.process(ctx, e.name, false)
 		f.Close()
@@ -244,59 +251,81 @@ func (w *watcher) resume(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		path := filepath.Join(w.opt.Dir, workDir, e.name)
-		f, err := filelock.Open(path)
-		if err != nil {
-			continue // handled by a live instance, or finished meanwhile
-		}
-		if !filelock.Still(f, path) {
-			f.Close() // finished and moved aside between the open and the lock
-			continue
-		}
-		err = w.process(ctx, e.name, true)
-		f.Close()
-		if err != nil {
+		if err := w.resumeOne(ctx, e.name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// resumeOne handles the claimed file name if no live instance holds it.
+func (w *watcher) resumeOne(ctx context.Context, name string) error {
+	path := filepath.Join(w.opt.Dir, workDir, name)
+	f, err := filelock.Open(path)
+	if err != nil {
+		return nil // handled by a live instance, or finished meanwhile
+	}
+	defer f.Close()
+	if !filelock.Still(f, path) {
+		return nil // finished and moved aside between the open and the lock
+	}
+	return w.process(ctx, name, true)
+}
+
 // claim moves a dropped file into the work folder and returns it open and
-// locked for as long as it is handled; nil when another instance has it.
+// locked for as long as it is handled; nil when another instance has it,
+// and wait when it must wait for a file of the same name to be handled.
 // The lock is taken before the move, so an instance starting meanwhile
 // never takes the file for a dead run's, and a file of the same name
 // still being handled is never replaced: the new one waits its turn.
-func (w *watcher) claim(name string) (*os.File, error) {
+func (w *watcher) claim(ctx context.Context, name string) (f *os.File, wait bool, err error) {
 	src := filepath.Join(w.opt.Dir, name)
 	dst := filepath.Join(w.opt.Dir, workDir, name)
-	f, err := filelock.Open(src)
+	f, err = filelock.Open(src)
 	if err != nil {
 		if errors.Is(err, filelock.ErrLocked) || errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+			return nil, false, nil
 		}
-		return nil, fmt.Errorf("watch: %w", err)
+		return nil, false, fmt.Errorf("watch: %w", err)
 	}
 	if !filelock.Still(f, src) {
 		f.Close() // taken and finished by another instance meanwhile
-		return nil, nil
+		return nil, false, nil
 	}
 	// Only the holder of src's lock moves a file to dst, and the handler
 	// of dst removes it before letting its lock go: if dst is free now,
 	// it stays free until the rename.
 	if _, err := os.Lstat(dst); err == nil {
 		f.Close()
-		w.opt.Logger.Debug("hot folder: a file of that name is still being handled; this one waits", "file", name)
-		return nil, nil
+		// Handled by a live instance (the new file waits), or left by
+		// one that died since this one started: that one comes first.
+		if !w.waiting[name] {
+			w.waiting[name] = true
+			w.opt.Logger.Info("hot folder: a file of that name is still being handled; this one waits", "file", name)
+		}
+		return nil, true, w.resumeOne(ctx, name)
 	}
 	if err := os.Rename(src, dst); err != nil {
 		f.Close()
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, false, nil
+		case filelock.Busy(err):
+			// Windows: a scanner, an antivirus or another instance's
+			// completeness check has it open; next pass.
+			w.opt.Logger.Info("hot folder: the file is open elsewhere; trying again", "file", name, "err", err)
+			return nil, true, nil
 		}
-		return nil, fmt.Errorf("watch: %w", err)
+		return nil, false, fmt.Errorf("watch: %w", err)
 	}
-	return f, nil
+	if !filelock.Still(f, dst) {
+		// The file at src was replaced between the lock and the rename:
+		// the one moved is not the one locked. Its turn comes on the next
+		// pass, from the work folder's resumption.
+		f.Close()
+		return nil, false, nil
+	}
+	return f, false, nil
 }
 
 // process hands a claimed file to the handler and moves it aside. Only a

@@ -230,7 +230,7 @@ func TestTwoWatchersTakeEachFileOnce(t *testing.T) {
 
 // An instance that starts while another is handling a file leaves that
 // file to it (it is claimed, not abandoned), and a new file of the same
-// name dropped meanwhile waits instead of replacing it.
+// name dropped meanwhile waits for it instead of replacing it.
 func TestStartingWatcherLeavesAFileBeingHandled(t *testing.T) {
 	dir := t.TempDir()
 	png := fixture(t, "letter-fr-ar.png")
@@ -250,18 +250,26 @@ func TestStartingWatcherLeavesAFileBeingHandled(t *testing.T) {
 	drop(t, dir, "scan.png", second, time.Minute)
 	drop(t, dir, "other.png", png, time.Minute)
 	r := &recorder{}
-	if err := Run(context.Background(), Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond}, r.handle); err != nil {
-		t.Fatal(err)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond, Poll: 5 * time.Millisecond}, r.handle)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); len(r.names()) == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
 	}
+	time.Sleep(50 * time.Millisecond) // ten more passes: scan.png must still wait
 	if got := r.names(); !slices.Equal(got, []string{"other.png"}) {
-		t.Errorf("the second instance handled %v, want only other.png", got)
+		t.Errorf("while the first instance handles scan.png, the second handled %v, want only other.png", got)
 	}
 	close(release)
 	if err := <-first; err != nil {
 		t.Fatal(err)
 	}
-	if err := Run(context.Background(), Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond}, r.handle); err != nil {
+	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+	if got := r.names(); !slices.Equal(got, []string{"other.png", "scan.png"}) {
+		t.Errorf("the second instance handled %v, want other.png, then the new scan.png once its turn came", got)
 	}
 	if got := names(t, filepath.Join(dir, doneDir)); !slices.Equal(got, []string{"other.png", "scan-2.png", "scan.png"}) {
 		t.Fatalf("done/ holds %v", got)
@@ -270,5 +278,33 @@ func TestStartingWatcherLeavesAFileBeingHandled(t *testing.T) {
 		if got, _ := os.ReadFile(filepath.Join(dir, doneDir, name)); string(got) != string(want) {
 			t.Errorf("done/%s is not the file dropped %s", name, map[bool]string{true: "first", false: "second"}[name == "scan.png"])
 		}
+	}
+}
+
+// A file left claimed by an instance that died after this one started
+// is found when a new file of its name arrives, and handled first.
+func TestLateAbandonedClaim(t *testing.T) {
+	dir := t.TempDir()
+	png := fixture(t, "letter-fr-ar.png")
+	for _, d := range []string{workDir, doneDir, failedDir} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	drop(t, dir, "scan.png", png, time.Minute)
+	// Claimed (nobody holds its lock: its instance is gone) after this
+	// instance's start-up: the work folder is not looked at again.
+	r := &recorder{}
+	w := &watcher{opt: Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond}, handle: r.handle, seen: map[string]stat{}, waiting: map[string]bool{}}
+	w.opt.applyDefaults()
+	drop(t, filepath.Join(dir, workDir), "scan.png", []byte("abandoned"), 0)
+	for i := 0; i < 3 && len(r.names()) < 2; i++ {
+		if err := w.pass(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r.files; len(got) != 2 || !got[0].Resumed || got[1].Resumed {
+		t.Fatalf("handled %+v: want the abandoned scan.png (resumed), then the new one", got)
+	}
+	if got := names(t, filepath.Join(dir, doneDir)); !slices.Equal(got, []string{"scan-2.png", "scan.png"}) {
+		t.Errorf("done/ holds %v", got)
 	}
 }
