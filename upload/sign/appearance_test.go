@@ -284,8 +284,8 @@ func TestVisibleSignatureLanguages(t *testing.T) {
 	unsigned := letterPDF(t, 1, 0, 0)
 	for _, tt := range []struct {
 		lang, tess, cn string
-		words      []string
-		rtl        bool
+		words          []string
+		rtl            bool
 	}{
 		{"fr", "fra", "Jeanne Dupont", []string{"Signé électroniquement par", "Date", "N° d'ordre", "AJR/2026/A/000123", "Motif", "Lieu"}, false},
 		{"ar", "ara", "محمد العلوي", []string{"التاريخ", "التسجيل", "AJR/2026/A/000123", "المكان"}, true},
