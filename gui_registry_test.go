@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -402,10 +403,14 @@ func (a *loopApp) Driver() fyne.Driver { return a.drv }
 
 type loopDriver struct {
 	fyne.Driver
-	calls chan func()
+	calls  chan func()
+	closed atomic.Bool // the test is over: late reports are dropped
 }
 
 func (d *loopDriver) DoFromGoroutine(f func(), wait bool) {
+	if d.closed.Load() {
+		return
+	}
 	done := make(chan struct{})
 	d.calls <- func() { defer close(done); f() }
 	if wait {
@@ -428,8 +433,15 @@ func (d *loopDriver) until(what string, cond func() bool) bool {
 }
 
 func newLoopApp(t *testing.T) *loopApp {
+	var la *loopApp
+	// Last of the cleanups: a job's late report must not run on its own
+	// goroutine under the plain test app (see app's newLoopApp).
+	t.Cleanup(func() {
+		la.drv.closed.Store(true)
+		fyne.SetCurrentApp(la)
+	})
 	a := test.NewTempApp(t)
-	la := &loopApp{App: a, drv: &loopDriver{Driver: a.Driver(), calls: make(chan func(), 4096)}}
+	la = &loopApp{App: a, drv: &loopDriver{Driver: a.Driver(), calls: make(chan func(), 4096)}}
 	fyne.SetCurrentApp(la)
 	return la
 }

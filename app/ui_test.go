@@ -36,10 +36,16 @@ type loopDriver struct {
 	calls chan func()
 	// n counts the functions handed over by fyne.Do.
 	n atomic.Int64
+	// closed: the test is over; what its background work still hands
+	// over is dropped.
+	closed atomic.Bool
 }
 
 // DoFromGoroutine queues f for the UI (test) goroutine.
 func (d *loopDriver) DoFromGoroutine(f func(), wait bool) {
+	if d.closed.Load() {
+		return
+	}
 	d.n.Add(1)
 	done := make(chan struct{})
 	d.calls <- func() { defer close(done); f() }
@@ -86,9 +92,18 @@ func (d *loopDriver) drain(stop <-chan struct{}) {
 
 // newLoopApp makes the test app current, with the loop driver.
 func newLoopApp(t *testing.T) (*loopApp, *loopDriver) {
+	var la *loopApp
+	// Run last (cleanups run in reverse): a job of this test may still
+	// end and report through fyne.Do. With the plain test app current,
+	// its report would run on the job's goroutine, racing with the next
+	// test's window; this app stays current and drops it instead.
+	t.Cleanup(func() {
+		la.drv.closed.Store(true)
+		fyne.SetCurrentApp(la)
+	})
 	a := test.NewTempApp(t)
 	d := &loopDriver{Driver: a.Driver(), calls: make(chan func(), 4096)}
-	la := &loopApp{App: a, drv: d}
+	la = &loopApp{App: a, drv: d}
 	fyne.SetCurrentApp(la)
 	return la, d
 }
