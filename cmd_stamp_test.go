@@ -189,7 +189,7 @@ func TestStampCLI(t *testing.T) {
 	testenv.Run(t, "pdftoppm", "-png", "-r", "300", "-f", "1", "-l", "1", "-singlefile",
 		"-x", fmt.Sprint(int(pl.Rect.X*300/72)), "-y", fmt.Sprint(int(pl.Rect.Y*300/72)),
 		"-W", fmt.Sprint(int(pl.Rect.W*300/72)), "-H", fmt.Sprint(int(pl.Rect.H*300/72)), doc, crop)
-	if seen := testenv.Run(t, "tesseract", crop+".png", "-", "-l", "eng", "--psm", "6"); !strings.Contains(strings.ReplaceAll(seen, " ", ""), number) {
+	if seen := testenv.Run(t, "tesseract", crop+".png", "-", "-l", "eng", "--psm", "6"); !strings.Contains(strings.ToUpper(strings.ReplaceAll(seen, " ", "")), strings.ToUpper(number)) {
 		t.Errorf("the number %s is not printed in the stamp; OCR read:\n%s", number, seen)
 	}
 

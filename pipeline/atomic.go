@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/demat-app/demat/internal/filelock"
 )
@@ -25,20 +24,26 @@ func newAtomicFile(path string) (*atomicFile, error) {
 		dir = "."
 	}
 	removeStale(dir, base)
-	f, err := os.CreateTemp(dir, "."+base+".*.partial")
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: the folder does not exist: create it or choose another output", path)
+	var f *os.File
+	for {
+		var err error
+		f, err = os.CreateTemp(dir, "."+base+".*.partial")
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%s: the folder does not exist: create it or choose another output", path)
+			}
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		// Held while we write: see removeStale. Another run's
+		// removeStale holding it already has taken the file for a dead
+		// run's and removes it: make another.
+		if !errors.Is(filelock.Try(f), filelock.ErrLocked) {
+			break
+		}
+		f.Close()
 	}
-	filelock.Try(f) // held while we write: see removeStale
 	return &atomicFile{File: f, path: path}, nil
 }
-
-// fresh is how long a temporary file is left alone whatever its lock
-// says: its run makes it, then locks it.
-const fresh = time.Minute
 
 // removeStale deletes the temporary files that runs killed while writing
 // the same output left behind. A run holds a lock on its temporary file
@@ -50,10 +55,10 @@ func removeStale(dir, base string) {
 		if err != nil {
 			continue
 		}
-		// Where the system has no locks, nothing can be told stale; a
-		// file just made may not be locked yet by the run making it.
-		st, err := f.Stat()
-		stale := err == nil && time.Since(st.ModTime()) > fresh && filelock.Try(f) == nil
+		// Where the system has no locks, nothing can be told stale. A
+		// file just made and not locked yet is made again by its run
+		// (see newAtomicFile).
+		stale := filelock.Try(f) == nil
 		f.Close() // before removing: Windows keeps an open file
 		if stale {
 			os.Remove(p)

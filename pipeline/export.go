@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/demat-app/demat/internal/filelock"
 	"github.com/demat-app/demat/ocr"
@@ -60,14 +59,12 @@ func newExport(dir, stem, ext string, write func(*bytes.Buffer, *ocr.Result, ocr
 func removeStaleStaging(dir, base string) {
 	old, _ := filepath.Glob(filepath.Join(dir, "."+escapeGlob(base)+".*.partial"))
 	for _, p := range old {
-		// Where the system has no locks, nothing can be told stale; a
-		// folder just made may not be locked yet by the run making it.
+		// Where the system has no locks, nothing can be told stale.
 		f, err := os.Open(filepath.Join(p, ".lock"))
 		if err != nil {
 			continue
 		}
-		st, err := f.Stat()
-		stale := err == nil && time.Since(st.ModTime()) > fresh && filelock.Try(f) == nil
+		stale := filelock.Try(f) == nil
 		f.Close() // before removing: Windows keeps an open file
 		if stale {
 			os.RemoveAll(p)
