@@ -703,24 +703,8 @@ func (v *batchView) capture(status string, scanning, duplex bool, run func(ctx c
 // newSignRow is the choice of the certificate each document is signed
 // with. The signature is invisible: an archive's pages are not marked.
 func (v *batchView) newSignRow() fyne.CanvasObject {
-	prefs := v.w.app.Preferences()
 	v.certs = v.w.svc.Certificates()
-	none := lang.X("finish.no_signature", "Do not sign")
-	opts := []string{none}
-	for _, c := range v.certs {
-		opts = append(opts, c.Name)
-	}
-	v.signWith = widget.NewSelect(opts, nil)
-	v.signWith.SetSelected(none)
-	if saved := prefs.String(prefBatchCert); slices.Contains(opts[1:], saved) {
-		v.signWith.SetSelected(saved)
-	}
-	v.signWith.OnChanged = func(s string) {
-		if s == none {
-			s = ""
-		}
-		prefs.SetString(prefBatchCert, s)
-	}
+	v.signWith = newCertSelect(v.certs, v.w.app.Preferences(), prefBatchCert, nil)
 	label := widget.NewLabel(lang.X("finish.sign_with", "Sign with"))
 	help := widget.NewLabel(lang.X("batch.sign_help", "each document, before it is saved or sent (the signature is not shown on the pages)"))
 	help.Truncation = fyne.TextTruncateEllipsis
@@ -728,7 +712,7 @@ func (v *batchView) newSignRow() fyne.CanvasObject {
 		v.signWith.Disable()
 		help.SetText(lang.X("finish.sign_none", "No certificate yet: add one in Settings to sign documents."))
 	}
-	sel := fixedWidth(v.signWith, opts...)
+	sel := fixedWidth(v.signWith, v.signWith.Options...)
 	if RightToLeft() {
 		help.Alignment = fyne.TextAlignTrailing
 		return container.NewBorder(nil, nil, nil, container.NewHBox(sel, label), help)
@@ -737,17 +721,7 @@ func (v *batchView) newSignRow() fyne.CanvasObject {
 }
 
 // signer is the certificate chosen, or nil for no signature.
-func (v *batchView) signer() *Certificate {
-	if v.signWith == nil {
-		return nil
-	}
-	for i, c := range v.certs {
-		if c.Name == v.signWith.Selected {
-			return &v.certs[i]
-		}
-	}
-	return nil
-}
+func (v *batchView) signer() *Certificate { return chosenCert(v.signWith, v.certs) }
 
 // made is one document the batch made.
 type made struct {

@@ -112,27 +112,7 @@ func newFinishView(w *Window) *finishView {
 func (v *finishView) newSignBox() fyne.CanvasObject {
 	w := v.w
 	v.certs = w.svc.Certificates()
-	none := lang.X("finish.no_signature", "Do not sign")
-	opts := []string{none}
-	for _, c := range v.certs {
-		opts = append(opts, c.Name)
-	}
-	v.signWith = widget.NewSelect(opts, nil)
-	v.signWith.SetSelected(none)
-	if saved := w.app.Preferences().String(prefCertificate); saved != "" {
-		for _, c := range v.certs {
-			if c.Name == saved {
-				v.signWith.SetSelected(saved)
-			}
-		}
-	}
-	v.signWith.OnChanged = func(s string) {
-		if s == none {
-			s = ""
-		}
-		w.app.Preferences().SetString(prefCertificate, s)
-		v.refresh()
-	}
+	v.signWith = newCertSelect(v.certs, w.app.Preferences(), prefCertificate, v.refresh)
 	help := lang.X("finish.sign_help", "A PAdES signature with your certificate, made before the document is saved or sent; its passphrase or PIN comes from the keyring.")
 	if len(v.certs) == 0 {
 		help = lang.X("finish.sign_none", "No certificate yet: add one in Settings to sign documents.")
@@ -216,17 +196,7 @@ func (v *finishView) look(registration string) *Look {
 }
 
 // signer is the certificate chosen, or nil for no signature.
-func (v *finishView) signer() *Certificate {
-	if v.signWith == nil {
-		return nil
-	}
-	for i, c := range v.certs {
-		if c.Name == v.signWith.Selected {
-			return &v.certs[i]
-		}
-	}
-	return nil
-}
+func (v *finishView) signer() *Certificate { return chosenCert(v.signWith, v.certs) }
 
 // refresh shows what can be done now.
 func (v *finishView) refresh() {

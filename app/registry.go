@@ -249,26 +249,10 @@ func newRegistryView(w *Window) *registryView {
 		}
 	}
 
-	none := lang.X("finish.no_signature", "Do not sign")
-	signs := []string{none}
 	if w.svc.Certificates != nil && w.svc.OpenCertificate != nil {
 		v.certs = w.svc.Certificates()
-		for _, c := range v.certs {
-			signs = append(signs, c.Name)
-		}
 	}
-	v.signWith = widget.NewSelect(signs, nil)
-	v.signWith.SetSelected(none)
-	if saved := prefs.String(prefCertificate); slices.Contains(signs[1:], saved) {
-		v.signWith.SetSelected(saved)
-	}
-	v.signWith.OnChanged = func(s string) {
-		if s == none {
-			s = ""
-		}
-		prefs.SetString(prefCertificate, s)
-		v.refresh()
-	}
+	v.signWith = newCertSelect(v.certs, prefs, prefCertificate, v.refresh)
 
 	v.target = widget.NewSelect(nil, nil)
 	v.target.PlaceHolder = lang.X("finish.choose_target", "(choose where to send it)")
@@ -414,14 +398,7 @@ func (v *registryView) kind() register.Kind {
 }
 
 // cert is the certificate chosen to sign with, nil for none.
-func (v *registryView) cert() *Certificate {
-	for i, c := range v.certs {
-		if c.Name == v.signWith.Selected {
-			return &v.certs[i]
-		}
-	}
-	return nil
-}
+func (v *registryView) cert() *Certificate { return chosenCert(v.signWith, v.certs) }
 
 // desk is the certificate that signs the receipt: the one chosen to
 // sign with, else the desk's own ([register] certificate), as demat

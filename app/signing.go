@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"os"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -230,4 +231,44 @@ func verifyFile(path string) (*sign.Report, error) {
 		pool = x509.NewCertPool()
 	}
 	return sign.Verify(data, pool)
+}
+
+// newCertSelect is the choice of the certificate to sign with: "Do not
+// sign", then certs; the one saved in preference pref is chosen, and a
+// new choice is saved there before changed (if any) is called.
+func newCertSelect(certs []Certificate, prefs fyne.Preferences, pref string, changed func()) *widget.Select {
+	none := lang.X("finish.no_signature", "Do not sign")
+	opts := []string{none}
+	for _, c := range certs {
+		opts = append(opts, c.Name)
+	}
+	sel := widget.NewSelect(opts, nil)
+	sel.SetSelected(none)
+	if saved := prefs.String(pref); slices.Contains(opts[1:], saved) {
+		sel.SetSelected(saved)
+	}
+	sel.OnChanged = func(s string) {
+		if s == none {
+			s = ""
+		}
+		prefs.SetString(pref, s)
+		if changed != nil {
+			changed()
+		}
+	}
+	return sel
+}
+
+// chosenCert is the certificate sel shows chosen among certs, nil for
+// none (or no choice offered).
+func chosenCert(sel *widget.Select, certs []Certificate) *Certificate {
+	if sel == nil {
+		return nil
+	}
+	for i, c := range certs {
+		if c.Name == sel.Selected {
+			return &certs[i]
+		}
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package watch
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -251,13 +252,18 @@ func TestStartingWatcherLeavesAFileBeingHandled(t *testing.T) {
 	drop(t, dir, "other.png", png, time.Minute)
 	r := &recorder{}
 	done := make(chan error, 1)
+	var logged syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logged, nil))
 	go func() {
-		done <- Run(context.Background(), Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond, Poll: 5 * time.Millisecond}, r.handle)
+		done <- Run(context.Background(), Options{Dir: dir, Once: true, Settle: 10 * time.Millisecond, Poll: 5 * time.Millisecond, Logger: logger}, r.handle)
 	}()
-	for deadline := time.Now().Add(10 * time.Second); len(r.names()) == 0 && time.Now().Before(deadline); {
+	// The watcher says the new scan.png waits once it has been there.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logged.String(), "this one waits"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the second instance never said scan.png waits; it logged:\n%s", logged.String())
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	time.Sleep(50 * time.Millisecond) // ten more passes: scan.png must still wait
 	if got := r.names(); !slices.Equal(got, []string{"other.png"}) {
 		t.Errorf("while the first instance handles scan.png, the second handled %v, want only other.png", got)
 	}
@@ -307,4 +313,22 @@ func TestLateAbandonedClaim(t *testing.T) {
 	if got := names(t, filepath.Join(dir, doneDir)); !slices.Equal(got, []string{"scan-2.png", "scan.png"}) {
 		t.Errorf("done/ holds %v", got)
 	}
+}
+
+// syncBuffer is a log's output read while the watcher writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
